@@ -1,0 +1,3 @@
+from itbs_geno.cli import main
+
+main()

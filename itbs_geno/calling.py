@@ -1,0 +1,117 @@
+"""From the rows a reader found to one call per panel marker: called, no-call or not-tested.
+
+Nothing is guessed. Alleles that are not the marker's own (a strand flip, a third
+allele, an indel code at a SNP), duplicate rows that disagree and haploid calls at an
+autosomal site become a no-call with a flag that says why.
+"""
+
+from collections.abc import Sequence
+
+from itbs_geno.genotype import INDEL, complement, from_alleles
+from itbs_geno.model import Call, Genotype, ProxyUse, RawCall, Status
+from itbs_geno.panel import Marker, Panel, Proxy
+
+
+def call_panel(panel: Panel, rows: Sequence[RawCall], build: str | None) -> list[Call]:
+    return [call_marker(m, rows, build, panel.min_proxy_r2) for m in panel.markers]
+
+
+def call_marker(marker: Marker, rows: Sequence[RawCall], build: str | None, min_r2: float) -> Call:
+    own = _rows_at(marker.ids, marker.chromosome, marker.positions.get(build or ""), rows)
+    if own:
+        return _call_from_rows(marker, own, build)
+    usable = sorted((p for p in marker.proxies if p.r2 is not None and p.r2 >= min_r2),
+                    key=lambda p: -p.r2)
+    for proxy in usable:
+        found = _rows_at((proxy.rsid,), marker.chromosome, proxy.positions.get(build or ""), rows)
+        if found:
+            return _call_from_proxy(marker, proxy, found, build)
+    unused = [p.rsid for p in marker.proxies if p not in usable
+              and _rows_at((p.rsid,), marker.chromosome, p.positions.get(build or ""), rows)]
+    notes = tuple(f"{rsid} is in the file, but its linkage with {marker.name} is not documented "
+                  f"well enough (r² ≥ {min_r2:g}) to stand in for it" for rsid in unused)
+    return Call(marker.id, marker.gene, marker.rsid, Status.NOT_TESTED, None, None, notes=notes)
+
+
+def _rows_at(ids: Sequence[str], chrom: str, pos: int | None, rows: Sequence[RawCall]) -> list[RawCall]:
+    """Rows for a site: by rsID, or at its position for this build under a vendor-internal ID."""
+    return [r for r in rows if r.id in ids
+            or (pos is not None and not r.id.startswith("rs") and r.chrom == chrom and r.pos == pos)]
+
+
+def _no_call(marker: Marker, via: str, flag: str | None, notes: tuple[str, ...] = ()) -> Call:
+    return Call(marker.id, marker.gene, marker.rsid, Status.NO_CALL, None, via, flag=flag, notes=notes)
+
+
+def _single_reading(marker: Marker, rows: list[RawCall]) -> RawCall | Call:
+    """The one row to use, or a no-call when duplicate rows disagree."""
+    readings = {(r.genotype, r.problem) for r in rows}
+    if len(readings) > 1:
+        shown = ", ".join(sorted(r.text for r in rows))
+        return _no_call(marker, rows[0].id,
+                        f"the file lists this site {len(rows)} times with different genotypes ({shown})")
+    return rows[0]
+
+
+def _position_notes(marker_chrom: str, expected: int | None, row: RawCall, build: str | None) -> tuple[str, ...]:
+    if row.pos is None:
+        return ()
+    if expected is None:
+        return (f"positions not checked: the panel has no {build or 'known-build'} positions; "
+                f"matched by rsID",)
+    if row.pos != expected:
+        return (f"the file puts {row.id} at {row.chrom}:{row.pos}, the panel has {build} "
+                f"{marker_chrom}:{expected}; matched by rsID",)
+    return ()
+
+
+def _call_from_rows(marker: Marker, rows: list[RawCall], build: str | None) -> Call:
+    row = _single_reading(marker, rows)
+    if isinstance(row, Call):
+        return row
+    if row.chrom and row.chrom != marker.chromosome:
+        return _no_call(marker, row.id, f"the file puts {row.id} on chromosome {row.chrom}, "
+                                        f"not {marker.chromosome}; the row is not trusted")
+    notes = _position_notes(marker.chromosome, marker.positions.get(build or ""), row, build)
+    if row.problem:
+        return _no_call(marker, row.id, f'unreadable genotype "{row.text}": {row.problem}', notes)
+    if row.genotype is None:
+        return _no_call(marker, row.id, None, notes)
+    flag = _allele_problem(marker, row.genotype)
+    if flag:
+        return _no_call(marker, row.id, flag, notes)
+    return Call(marker.id, marker.gene, marker.rsid, Status.CALLED, row.genotype, row.id, notes=notes)
+
+
+def _allele_problem(marker: Marker, genotype: Genotype) -> str | None:
+    """Why a genotype cannot be interpreted at this marker, or None when it can."""
+    alleles, expected = set(genotype.alleles), {marker.ref, marker.alt}
+    shown = str(genotype)
+    if len(genotype.alleles) != 2:
+        return f'"{shown}" is a single allele (a haploid call) at a site on an autosome'
+    if alleles <= expected:
+        return None
+    if marker.kind == "repeat":
+        return (f'the file codes this repeat as "{shown}"; an insertion/deletion code cannot be '
+                f"turned into a repeat length without the vendor's probe design")
+    if alleles & INDEL:
+        return f'"{shown}" is an insertion/deletion code, but this site is a single-base SNP'
+    if not marker.palindromic and set(complement(genotype).alleles) <= expected:
+        return (f'"{shown}" is the other strand\'s reading of {marker.ref}/{marker.alt}: the file may '
+                f"not be on the plus strand, so it is not interpreted")
+    return f'"{shown}" holds an allele that is not one of this SNP\'s plus-strand alleles ({marker.ref}/{marker.alt})'
+
+
+def _call_from_proxy(marker: Marker, proxy: Proxy, rows: list[RawCall], build: str | None) -> Call:
+    row = _single_reading(marker, rows)
+    if isinstance(row, Call):
+        return row
+    use = ProxyUse(proxy.rsid, proxy.r2, proxy.population, proxy.source)
+    if row.genotype is None or row.problem:
+        return Call(marker.id, marker.gene, marker.rsid, Status.NO_CALL, None, row.id, use, flag=row.problem)
+    if len(row.genotype.alleles) != 2 or not set(row.genotype.alleles) <= set(proxy.allele_map):
+        return Call(marker.id, marker.gene, marker.rsid, Status.NO_CALL, None, row.id, use,
+                    flag=f'proxy genotype "{row.genotype}" is not one of {"/".join(proxy.allele_map)}')
+    inferred = from_alleles([proxy.allele_map[a] for a in row.genotype.alleles])
+    notes = (f"inferred from proxy {proxy.rsid} ({row.genotype}), r² = {proxy.r2:g} in {proxy.population}",)
+    return Call(marker.id, marker.gene, marker.rsid, Status.CALLED, inferred, row.id, use, notes=notes)

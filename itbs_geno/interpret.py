@@ -1,0 +1,34 @@
+"""Read calls through the panel: the category, evidence and words for each genotype."""
+
+from collections.abc import Iterable, Sequence
+
+from itbs_geno.model import Call, Finding, Status
+from itbs_geno.panel import Gene, Panel
+
+# How notable a category is when one gene has several markers (first wins).
+_PRIORITY = ("higher", "intermediate", "lower", "uncertain", "typical")
+PLAN_CATEGORIES = ("higher", "intermediate")
+
+
+def interpret(panel: Panel, calls: Iterable[Call]) -> tuple[Finding, ...]:
+    markers = {m.id: m for m in panel.markers}
+    findings = []
+    for call in calls:
+        if call.status is not Status.CALLED:
+            findings.append(Finding(call, None, None, None))
+            continue
+        rule = markers[call.marker_id].genotypes[str(call.genotype)]
+        findings.append(Finding(call, rule.category, rule.evidence, rule.literature, rule.meaning,
+                                rule.effect, rule.population, rule.citations))
+    return tuple(findings)
+
+
+def gene_category(gene: Gene, findings: Sequence[Finding]) -> str | None:
+    """The most notable category among the gene's called markers; None when none was called."""
+    found = {f.category for f in findings if f.call.gene == gene.symbol and f.category}
+    return next((c for c in _PRIORITY if c in found), None)
+
+
+def counted(panel: Panel, findings: Sequence[Finding]) -> list[Finding]:
+    """The findings in a category the panel counts (higher risk in the studies)."""
+    return [f for f in findings if f.category and panel.categories[f.category].get("counted")]

@@ -1,0 +1,106 @@
+"""Values passed between the stages: reading, calling, interpreting, rendering."""
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    CALLED = "called"
+    NO_CALL = "no-call"          # the site is in the file, without a usable genotype
+    NOT_TESTED = "not-tested"    # the file does not contain the site
+
+
+@dataclass(frozen=True, order=True)
+class Genotype:
+    """Alleles on the plus strand, sorted: ("C", "T"); ("A",) when haploid; ("5A", "6A") for a repeat."""
+
+    alleles: tuple[str, ...]
+
+    def __str__(self) -> str:
+        if any(len(a) > 1 for a in self.alleles):
+            return "/".join(self.alleles)
+        return "".join(self.alleles)
+
+
+@dataclass(frozen=True)
+class RawCall:
+    """One line of the input that concerns a panel site, before any checking."""
+
+    id: str                       # the identifier as written (rsID or vendor-internal ID)
+    chrom: str
+    pos: int | None
+    genotype: Genotype | None     # None: the file says no-call
+    text: str                     # the genotype as written, for messages
+    problem: str | None = None    # why the genotype could not be parsed, if it could not
+
+
+@dataclass
+class Tally:
+    """Counts a reader keeps while streaming the whole file."""
+
+    variants: int = 0
+    no_calls: int = 0
+    malformed: int = 0           # lines of the wrong shape
+
+
+@dataclass(frozen=True)
+class Source:
+    path: str                     # as given on the command line
+    name: str                     # file name only: what the report shows
+    format: str                   # reader NAME, e.g. "23andme"
+    format_label: str             # e.g. "23andMe"
+    compression: str              # "none", "gzip" or "zip"
+    member: str | None            # the zip member read, if any
+    build: str | None             # "GRCh37", "GRCh38", "NCBI36" or None when undecided
+    build_basis: str              # how the build was decided, in words
+    sha256: str
+    variants: int
+    no_calls: int
+    layout: str = ""              # reader-specific column layout, e.g. "genotype" or "allele1/allele2"
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def call_rate(self) -> float | None:
+        return (self.variants - self.no_calls) / self.variants if self.variants else None
+
+
+@dataclass(frozen=True)
+class ProxyUse:
+    rsid: str
+    r2: float
+    population: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Call:
+    marker_id: str
+    gene: str
+    rsid: str
+    status: Status
+    genotype: Genotype | None
+    via: str | None                    # the identifier actually read
+    proxy: ProxyUse | None = None
+    flag: str | None = None            # why a site present in the file gave no genotype
+    notes: tuple[str, ...] = ()        # checks that passed with a remark (e.g. position differs)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A call read through the panel: the category and the words for it."""
+
+    call: Call
+    category: str | None               # None unless called
+    evidence: str | None
+    literature: str | None             # the genotype in the literature's notation, e.g. "XX"
+    meaning: str = ""
+    effect: str = ""
+    population: str = ""
+    citations: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SampleResult:
+    sample: str
+    source: Source
+    findings: tuple[Finding, ...] = field(default_factory=tuple)

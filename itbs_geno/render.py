@@ -1,0 +1,204 @@
+"""SampleResult -> the JSON contract, and -> a plain view dict that the HTML template only prints."""
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from itbs_geno import __version__
+from itbs_geno.interpret import PLAN_CATEGORIES, counted, gene_category
+from itbs_geno.model import Finding, SampleResult, Status
+from itbs_geno.panel import Gene, Marker, Panel, PlanItem
+from itbs_geno.resources import data_dir
+
+
+def as_json(result: SampleResult, panel: Panel) -> dict[str, Any]:
+    """One sample as DESIGN.md's JSON result; fields may be added, never change meaning."""
+    source = result.source
+    markers = {m.id: m for m in panel.markers}
+    return {
+        "sample": result.sample,
+        "source": {
+            "path": source.path, "format": source.format, "build": source.build,
+            "build_basis": source.build_basis, "compression": source.compression,
+            "member": source.member, "layout": source.layout, "sha256": source.sha256,
+            "variants": source.variants, "no_calls": source.no_calls,
+            "call_rate": None if source.call_rate is None else round(source.call_rate, 6),
+            "warnings": list(source.warnings),
+        },
+        "panel": {"version": panel.version, "date": panel.date},
+        "tool": {"name": "itbs-geno", "version": __version__},
+        "markers": [_marker_json(f, markers[f.call.marker_id]) for f in result.findings],
+    }
+
+
+def _marker_json(finding: Finding, marker: Marker) -> dict[str, Any]:
+    call = finding.call
+    proxy = call.proxy
+    return {
+        "gene": call.gene, "rsid": call.rsid, "marker": marker.name,
+        "genotype": str(call.genotype) if call.status is Status.CALLED else None,
+        "status": str(call.status), "via": call.via,
+        "result": finding.category, "evidence": finding.evidence,
+        "literature_genotype": finding.literature,
+        "proxy": None if proxy is None else {"rsid": proxy.rsid, "r2": proxy.r2,
+                                             "population": proxy.population, "source": proxy.source},
+        "flag": call.flag, "notes": list(call.notes),
+    }
+
+
+class _Citations:
+    """Numbers references in order of first citation, as the report's reference list does."""
+
+    def __init__(self, panel: Panel):
+        self.panel, self.order = panel, []
+
+    def __call__(self, keys: Sequence[str]) -> list[dict[str, Any]]:
+        for key in keys:
+            if key not in self.order:
+                self.order.append(key)
+        return [{"n": self.order.index(k) + 1, "key": k} for k in keys]
+
+    def listing(self) -> list[dict[str, Any]]:
+        refs = self.panel.references
+        return [{"n": i + 1, "key": k, "text": refs[k].text, "link": refs[k].link,
+                 "checked": refs[k].checked} for i, k in enumerate(self.order)]
+
+
+def view(result: SampleResult, panel: Panel, today: dt.date) -> dict[str, Any]:
+    """Everything the report shows, as display-ready values in display order."""
+    cite = _Citations(panel)
+    findings = result.findings
+    evidence = {k: v["label"] for k, v in panel.evidence.items()}
+    genes = [_gene_view(g, findings, panel, cite, evidence) for g in panel.genes]
+    guidance = panel.guidance
+    sections = {name: [_guidance_item(item, cite, evidence) for item in guidance[name]]
+                for name in ("principles", "approaches")}
+    higher = counted(panel, findings)
+    called = [f for f in findings if f.call.status is Status.CALLED]
+    return {
+        "sample": result.sample,
+        "date": today.isoformat(),
+        "tool_version": __version__,
+        "panel_version": panel.version,
+        "panel_date": panel.date,
+        "source": _source_view(result),
+        "sites": [_site_view(f, panel) for f in findings],
+        "genes": genes,
+        "summary": {
+            "called": len(called), "total": len(findings),
+            "higher": [f"{f.call.gene} {_marker(panel, f).name} {f.literature}" for f in higher],
+            "count_note": guidance["count_note"]["text"].strip(),
+            "itbs_note": guidance["itbs_note"]["text"].strip(),
+            "differs": [g["symbol"] for g in genes if g["verdict"] == "differs"],
+        },
+        "categories": [{"id": k, **v} for k, v in panel.categories.items()],
+        "evidence_levels": [{"id": k, **v} for k, v in panel.evidence.items()],
+        "principles": sections["principles"],
+        "approaches": sections["approaches"],
+        "disclaimer": guidance["disclaimer"]["text"].strip(),
+        "references": cite.listing(),
+    }
+
+
+def _marker(panel: Panel, finding: Finding) -> Marker:
+    return next(m for m in panel.markers if m.id == finding.call.marker_id)
+
+
+def _source_view(result: SampleResult) -> dict[str, Any]:
+    s = result.source
+    rate = s.call_rate
+    return {
+        "name": s.name, "format": s.format_label, "layout": s.layout,
+        "compression": {"none": "none (plain text)", "gzip": "gzip", "zip": "zip"}[s.compression],
+        "member": s.member, "build": s.build or "undecided", "build_basis": s.build_basis,
+        "variants": f"{s.variants:,}", "no_calls": f"{s.no_calls:,}",
+        "call_rate": "n/a" if rate is None else f"{rate:.2%}",
+        "sha256": s.sha256, "warnings": list(s.warnings),
+    }
+
+
+def _site_view(finding: Finding, panel: Panel) -> dict[str, Any]:
+    call, marker = finding.call, _marker(panel, finding)
+    return {
+        "gene": call.gene, "marker": marker.name, "rsid": call.rsid, "status": str(call.status),
+        "genotype": str(call.genotype) if call.genotype else "—", "via": call.via or "—",
+        "proxy": call.proxy is not None, "flag": call.flag, "notes": list(call.notes),
+    }
+
+
+def _gene_view(gene: Gene, findings: Sequence[Finding], panel: Panel, cite: _Citations,
+               evidence: dict[str, str]) -> dict[str, Any]:
+    mine = [f for f in findings if f.call.gene == gene.symbol]
+    category = gene_category(gene, mine)
+    return {
+        "symbol": gene.symbol, "title": gene.title, "role": gene.role,
+        "itbs_evidence": gene.itbs_evidence, "popular_claim": gene.popular_claim,
+        "verdict": gene.verdict, "citations": cite(gene.citations),
+        "category": category, "category_label": panel.categories[category]["label"] if category else "Not tested",
+        "symbol_mark": panel.categories[category]["symbol"] if category else "–",
+        "markers": [_finding_view(f, _marker(panel, f), panel, cite, evidence) for f in mine],
+        "does_mean": gene.does_mean, "does_not_mean": gene.does_not_mean,
+        "plan_applies": category in PLAN_CATEGORIES,
+        "plan_without": [_plan_item(p, cite, evidence) for p in gene.plan_without],
+        "plan_with": [_plan_item(p, cite, evidence) for p in gene.plan_with],
+    }
+
+
+def _finding_view(finding: Finding, marker: Marker, panel: Panel, cite: _Citations,
+                  evidence: dict[str, str]) -> dict[str, Any]:
+    call = finding.call
+    category = finding.category
+    return {
+        "name": marker.name, "rsid": marker.rsid, "status": str(call.status),
+        "genotype": str(call.genotype) if call.genotype else None,
+        "literature": finding.literature,
+        "literature_alleles": ", ".join(f"{name} = {plus}" for name, plus in marker.literature_alleles),
+        "strand_note": _strand_note(marker, panel),
+        "palindromic": marker.palindromic,
+        "category": category,
+        "category_label": panel.categories[category]["label"] if category else None,
+        "category_symbol": panel.categories[category]["symbol"] if category else None,
+        "evidence": evidence.get(finding.evidence or "", None),
+        "meaning": finding.meaning, "effect": finding.effect, "population": finding.population,
+        "citations": cite(finding.citations),
+        "via": call.via, "proxy": call.proxy, "flag": call.flag, "notes": list(call.notes),
+        "frequencies": [{"population": k, "value": f"{v:.2f}"} for k, v in marker.frequencies.items()],
+        "frequency_allele": marker.frequency_allele, "frequency_source": marker.frequency_source,
+        "proxies": [{"rsid": p.rsid, "r2": "not documented" if p.r2 is None else f"{p.r2:g}",
+                     "population": p.population, "used": p.r2 is not None and p.r2 >= panel.min_proxy_r2,
+                     "source": p.source} for p in marker.proxies],
+        "all_genotypes": [{"genotype": g, "literature": r.literature,
+                           "label": panel.categories[r.category]["label"],
+                           "symbol": panel.categories[r.category]["symbol"],
+                           "yours": g == (str(call.genotype) if call.genotype else None)}
+                          for g, r in marker.genotypes.items()],
+    }
+
+
+def _strand_note(marker: Marker, panel: Panel) -> str:
+    gene = next(g for g in panel.genes if g.symbol == marker.gene)
+    if gene.strand == "-":
+        return ("The gene is read from the minus strand, so the papers' letters are the complement "
+                "of the plus-strand letters in your file.")
+    return "The gene is on the plus strand: the papers' letters are the letters in your file."
+
+
+def _plan_item(item: PlanItem, cite: _Citations, evidence: dict[str, str]) -> dict[str, Any]:
+    return {"text": item.text, "evidence": evidence[item.evidence], "citations": cite(item.citations)}
+
+
+def _guidance_item(item: dict[str, Any], cite: _Citations, evidence: dict[str, str]) -> dict[str, Any]:
+    return {"title": item["title"], "text": item["text"].strip(), "practical": item.get("practical", "").strip(),
+            "evidence": evidence[item["evidence"]], "citations": cite(item["citations"])}
+
+
+def html(result: SampleResult, panel: Panel, today: dt.date) -> str:
+    """The self-contained HTML report (inline CSS, no scripts, nothing fetched)."""
+    import jinja2  # only the report needs it; `call` stays fast without it
+    from markupsafe import Markup
+
+    folder = data_dir("templates")
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(folder), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.globals["include_file"] = lambda name: Markup((folder / name).read_text(encoding="utf-8"))
+    return env.get_template("report.html").render(**view(result, panel, today))

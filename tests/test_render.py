@@ -1,0 +1,119 @@
+"""The JSON contract and the rendered HTML: content, escaping, nothing external."""
+
+import dataclasses
+import datetime as dt
+import json
+import re
+
+import pytest
+
+from itbs_geno.pipeline import analyse
+from itbs_geno.render import as_json, html
+
+from conftest import ROOT, SAMPLES
+
+TODAY = dt.date(2026, 11, 25)
+GOLDEN = ROOT / "tests" / "golden"
+# The genotypes make_samples.py writes (None: a no-call in the file).
+SAMPLE_EXPECTED = {
+    "synthetic_23andme.txt": {"rs12722": "TT", "rs1800012": "CC", "rs1800795": "CG", "rs3025058": None,
+                              "rs679620": "CT", "rs1815739": "TT"},
+    "synthetic_ancestry.txt": {"rs12722": "CC", "rs1800012": "AC", "rs1800795": "GG", "rs3025058": None,
+                               "rs679620": None, "rs1815739": "CT"},
+}
+
+
+@pytest.mark.parametrize("name", ["synthetic_23andme.txt", "synthetic_23andme.txt.gz",
+                                  "genome_Synthetic_Runner_v5_Full_20261125.zip",
+                                  "synthetic_ancestry.txt", "synthetic_ancestry.zip"])
+def test_samples_give_their_known_genotypes(panel, name):
+    expected = SAMPLE_EXPECTED["synthetic_ancestry.txt" if "ancestry" in name else "synthetic_23andme.txt"]
+    [result] = analyse(SAMPLES / name, panel)
+    data = as_json(result, panel)
+    assert {m["rsid"]: m["genotype"] for m in data["markers"]} == expected
+    assert data["source"]["build"] == "GRCh37"
+
+
+def test_json_contract(panel):
+    [result] = analyse(SAMPLES / "synthetic_ancestry.txt", panel)
+    data = as_json(result, panel)
+    assert set(data) >= {"sample", "source", "markers"}
+    assert set(data["source"]) >= {"path", "format", "build"}
+    assert data["source"]["format"] == "ancestry"
+    assert [m["rsid"] for m in data["markers"]] == [m.rsid for m in panel.markers]
+    for marker in data["markers"]:
+        assert set(marker) >= {"gene", "rsid", "genotype", "status", "via", "result"}
+        assert marker["status"] in ("called", "no-call", "not-tested")
+        if marker["status"] == "called":
+            assert marker["genotype"] == "".join(sorted(marker["genotype"])) and marker["result"]
+        else:
+            assert marker["genotype"] is None and marker["result"] is None
+    by_rsid = {m["rsid"]: m for m in data["markers"]}
+    assert by_rsid["rs679620"]["status"] == "no-call" and by_rsid["rs679620"]["via"] == "rs679620"
+    assert by_rsid["rs3025058"]["status"] == "not-tested" and by_rsid["rs3025058"]["via"] is None
+    assert by_rsid["rs12722"]["result"] == "lower" and by_rsid["rs1800012"]["literature_genotype"] == "GT (Ss)"
+    json.dumps(data)
+
+
+def test_golden_json_of_the_23andme_sample(panel, update_golden):
+    [result] = analyse(SAMPLES / "synthetic_23andme.txt", panel)
+    data = as_json(result, panel)
+    data["source"]["path"] = "sample_genomes/synthetic_23andme.txt"   # independent of where tests run
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    golden = GOLDEN / "synthetic_23andme.json"
+    if update_golden:
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8")
+
+
+def report(panel, name="synthetic_23andme.txt", **changes):
+    [result] = analyse(SAMPLES / name, panel)
+    if changes:
+        result = dataclasses.replace(result, **changes)
+    return html(result, panel, TODAY)
+
+
+def test_report_content(panel):
+    page = report(panel)
+    for gene in ("COL5A1", "COL1A1", "IL6", "MMP3", "ACTN3"):
+        assert f'id="gene-{gene}"' in page
+    assert "Your genotype: <strong>TT</strong> on the plus strand, written <strong>XX</strong> in the papers" in page
+    assert "Genotypes linked to higher risk in the studies: 2" in page
+    assert "rs679620 is in the file, but its linkage" in page
+    assert "GRCh37 — from the data" in page
+    assert "Made 2026-11-25" in page
+    assert "Input SHA-256" in page and re.search(r"[0-9a-f]{64}", page)
+    assert page.count('<li id="ref-') >= 10
+
+
+def test_report_is_self_contained(panel):
+    page = report(panel)
+    assert "Content-Security-Policy" in page and "default-src 'none'" in page
+    assert "<script" not in page.lower()
+    assert not re.search(r"""(src|srcset|action|formaction|data|poster)\s*=""", page, re.I)
+    assert not re.search(r"""<link\b|@import|url\(""", page, re.I)
+    # The only external URLs are reference links (plain <a href>), which load nothing.
+    without_links = re.sub(r"<a\b[^>]*>.*?</a>", "", page, flags=re.S)
+    assert "http:" not in without_links and "https:" not in without_links
+
+
+def test_input_text_is_escaped(panel):
+    [result] = analyse(SAMPLES / "synthetic_23andme.txt", panel)
+    hostile = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'
+    source = dataclasses.replace(result.source, name=hostile)
+    page = report(panel, sample=hostile, source=source)
+    assert "<script>alert(1)" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_report_text_is_not_copied_from_the_seed_article(panel):
+    """The article's facts carry over, its sentences do not (nine-word shingles, as seed_overlap.py)."""
+    seed = ROOT.parent / "shared" / "seed" / "itbs_article.txt"
+    if not seed.exists():
+        pytest.fail(f"{seed} is missing: the check needs ../shared beside the checkout")
+    words = lambda text: re.findall(r"[a-z0-9]+(?:[.'’-][a-z0-9]+)*", text.lower())
+    seed_words = words(seed.read_text(encoding="utf-8"))
+    shingles = {tuple(seed_words[i:i + 9]) for i in range(len(seed_words) - 8)}
+    page = words(re.sub(r"<[^>]+>", " ", report(panel)))
+    copied = [" ".join(page[i:i + 9]) for i in range(len(page) - 8) if tuple(page[i:i + 9]) in shingles]
+    assert copied == []

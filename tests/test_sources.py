@@ -1,0 +1,92 @@
+"""Every reader on every layout it must handle. Each fixture in data/formats encodes the
+same mini-panel (below) plus its own quirk, so one expected table checks them all."""
+
+from pathlib import Path
+
+import pytest
+
+from itbs_geno.model import Tally
+from itbs_geno.sites import EVERY_SITE, Sites
+from itbs_geno.sources import SOURCES, claimants, detect
+from itbs_geno.sources.opener import open_text
+
+from conftest import DATA
+
+FORMATS = DATA / "formats"
+MINI_PANEL = {"rs12722": "CT", "rs1800012": "AC", "rs1800795": "CG", "rs679620": None, "rs1815739": "TT"}
+SITES = Sites(frozenset(MINI_PANEL), frozenset())
+FIXTURES = {
+    "23andme_v5_genotype_column.txt": ("23andme", "genotype"),
+    "23andme_v3_build36_crlf.txt": ("23andme", "genotype"),
+    "23andme_allele_columns_bom.txt": ("23andme", "allele1/allele2"),
+    "23andme_headerless_crlf.txt": ("23andme", "genotype"),
+    "ancestry_v2_chromosomes_23_26.txt": ("ancestry", "allele1/allele2"),
+    "ancestry_cr_only_line_ends.txt": ("ancestry", "allele1/allele2"),
+    "ancestry_utf16_bom.txt": ("ancestry", "allele1/allele2"),
+}
+
+
+def read(path: Path, sites: Sites = SITES):
+    with open_text(path, claims=lambda head: bool(claimants(head))) as opened:
+        reader = detect(path, opened.head)
+        tally = Tally()
+        rows = list(reader.read(opened.lines, opened.head, sites, tally))
+        return reader, reader.layout(opened.head), rows, tally
+
+
+def test_every_fixture_is_listed():
+    assert sorted(p.name for p in FORMATS.iterdir()) == sorted(FIXTURES)
+
+
+@pytest.mark.parametrize("name", sorted(FIXTURES))
+def test_each_fixture_is_claimed_by_exactly_one_reader(name):
+    with open_text(FORMATS / name, claims=lambda head: True) as opened:
+        found = [s.NAME for s in SOURCES if s.sniff(opened.head)]
+    assert found == [FIXTURES[name][0]]
+
+
+@pytest.mark.parametrize("name", sorted(FIXTURES))
+def test_each_fixture_gives_the_mini_panel(name):
+    reader, layout, rows, tally = read(FORMATS / name)
+    assert (reader.NAME, layout) == FIXTURES[name]
+    found = {r.id: (str(r.genotype) if r.genotype else None) for r in rows}
+    assert found == MINI_PANEL
+    assert all(r.problem is None for r in rows)
+    assert tally.malformed == 0
+    assert tally.no_calls == 1
+
+
+def test_23andme_quirks_haploid_indel_and_internal_ids():
+    _, _, rows, tally = read(FORMATS / "23andme_v5_genotype_column.txt", EVERY_SITE)
+    by_id = {r.id: r for r in rows}
+    assert tally.variants == 11
+    assert str(by_id["i5012345"].genotype) == "DI"
+    assert [str(by_id[i].genotype) for i in ("rs5939319", "rs2032652", "rs2853517")] == ["G", "C", "A"]
+    assert by_id["rs12722"].pos == 137734416 and by_id["rs12722"].chrom == "9"
+
+
+def test_ancestry_chromosome_codes_23_to_26():
+    _, _, rows, _ = read(FORMATS / "ancestry_v2_chromosomes_23_26.txt", EVERY_SITE)
+    chroms = {r.id: r.chrom for r in rows}
+    assert [chroms[i] for i in ("rs5939319", "rs2032652", "rs28357", "rs2853517")] == ["X", "Y", "PAR", "MT"]
+
+
+def test_only_panel_rows_are_kept():
+    _, _, rows, tally = read(FORMATS / "23andme_v5_genotype_column.txt")
+    assert len(rows) == 5 and tally.variants == 11
+
+
+def test_duplicate_rows_are_all_reported(tmp_path):
+    path = tmp_path / "dup.txt"
+    path.write_text("# 23andMe\nrs12722\t9\t137734416\tCT\nrs12722\t9\t137734416\tTT\n")
+    _, _, rows, _ = read(path)
+    assert [str(r.genotype) for r in rows] == ["CT", "TT"]
+
+
+def test_wrong_shaped_panel_row_is_a_problem_not_a_genotype(tmp_path):
+    path = tmp_path / "bad.txt"
+    path.write_text("# 23andMe\nrs12722\t9\t137734416\nrs1815739\t11\t66328095\tZZ\nrs1\t1\t1\tAA\n")
+    _, _, rows, tally = read(path)
+    assert tally.malformed == 1 and tally.variants == 3
+    problems = {r.id: r.problem for r in rows}
+    assert "expected 4" in problems["rs12722"] and "not an allele" in problems["rs1815739"]
