@@ -29,7 +29,9 @@ def detect(path: Path, head: list[str]) -> ModuleType:
         names = " and ".join(s.LABEL for s in found)
         raise FormatError(f"{path}: the file looks like both {names}; remove the other vendor's header lines")
     first = next(line for line in head if line.strip()).strip()
-    shown = first if len(first) <= 60 else first[:57] + "..."
+    if first.startswith("##fileformat=VCF"):
+        raise FormatError(f"{path}: a VCF file; this version reads consumer downloads only ({supported})")
     if "\x00" in "".join(head) or "\ufffd" in first:
-        shown = "binary data"
+        raise FormatError(f"{path}: binary data, not a genotype text file; supported: {supported}")
+    shown = first if len(first) <= 60 else first[:57] + "..."
     raise FormatError(f'{path}: not a recognised genotype file (first line: "{shown}"); supported: {supported}')
