@@ -116,3 +116,10 @@ def test_formats_fixture_gives_same_calls_as_the_other_layouts():
     assert calls[0].pop("rs3025058") == ("no-call", None)
     assert calls[1].pop("rs3025058") == calls[2].pop("rs3025058") == ("not-tested", None)
     assert calls[0] == calls[1] == calls[2]
+
+
+def test_readme_call_example_is_the_real_output(monkeypatch):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```console\n$ itbs-geno call sample_genomes/synthetic_23andme.txt\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(ROOT)
+    assert run("call", "sample_genomes/synthetic_23andme.txt").stdout == block
