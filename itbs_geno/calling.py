@@ -5,6 +5,7 @@ allele, an indel code at a SNP), duplicate rows that disagree and haploid calls 
 autosomal site become a no-call with a flag that says why.
 """
 
+import dataclasses
 from collections.abc import Sequence
 
 from itbs_geno.genotype import INDEL, complement, from_alleles
@@ -12,8 +13,16 @@ from itbs_geno.model import Call, Genotype, ProxyUse, RawCall, Status
 from itbs_geno.panel import Marker, Panel, Proxy
 
 
-def call_panel(panel: Panel, rows: Sequence[RawCall], build: str | None) -> list[Call]:
-    return [call_marker(m, rows, build, panel.min_proxy_r2) for m in panel.markers]
+def call_panel(panel: Panel, rows: Sequence[RawCall], build: str | None, strand: str = "declared") -> list[Call]:
+    calls = [call_marker(m, rows, build, panel.min_proxy_r2) for m in panel.markers]
+    if strand == "assumed":
+        calls = [_strand_unchecked(c) if m.palindromic and c.genotype else c for m, c in zip(panel.markers, calls)]
+    return calls
+
+
+def _strand_unchecked(call: Call) -> Call:
+    note = "palindromic site in a file that does not declare its strand: read as the plus strand, unchecked"
+    return dataclasses.replace(call, notes=call.notes + (note,))
 
 
 def call_marker(marker: Marker, rows: Sequence[RawCall], build: str | None, min_r2: float) -> Call:
@@ -72,15 +81,16 @@ def _call_from_rows(marker: Marker, rows: list[RawCall], build: str | None) -> C
     if row.chrom and row.chrom != marker.chromosome:
         return _no_call(marker, row.id, f"the file puts {row.id} on chromosome {row.chrom}, "
                                         f"not {marker.chromosome}; the row is not trusted")
-    notes = _position_notes(marker.chromosome, marker.positions.get(build or ""), row, build)
+    notes = row.notes + _position_notes(marker.chromosome, marker.positions.get(build or ""), row, build)
+    via = row.label or row.id
     if row.problem:
-        return _no_call(marker, row.id, f'unreadable genotype "{row.text}": {row.problem}', notes)
+        return _no_call(marker, via, f'unreadable genotype "{row.text}": {row.problem}', notes)
     if row.genotype is None:
-        return _no_call(marker, row.id, None, notes)
+        return _no_call(marker, via, None, notes)
     flag = _allele_problem(marker, row.genotype)
     if flag:
-        return _no_call(marker, row.id, flag, notes)
-    return Call(marker.id, marker.gene, marker.rsid, Status.CALLED, row.genotype, row.id, notes=notes)
+        return _no_call(marker, via, flag, notes)
+    return Call(marker.id, marker.gene, marker.rsid, Status.CALLED, row.genotype, via, notes=notes)
 
 
 def _allele_problem(marker: Marker, genotype: Genotype) -> str | None:

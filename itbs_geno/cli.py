@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import click
@@ -34,39 +35,99 @@ INPUT = click.argument("input_path", metavar="INPUT", type=click.Path(path_type=
 def cli():
     """ITBS and soft-tissue injury genotypes from a consumer DNA file, offline.
 
-    Reads a 23andMe or AncestryDNA download (.txt, .zip or .gz, as the vendor gave
-    it), finds the panel's markers and writes a report. Nothing leaves this computer.
+    Reads a 23andMe, AncestryDNA, MyHeritage, FamilyTreeDNA or LivingDNA download
+    (.txt, .csv, .zip or .gz, as the vendor gave it), a generic genotype table, or a
+    VCF/BCF, finds the panel's markers and writes a report. Nothing leaves this computer.
     """
+
+
+SAMPLE = click.option("--sample", help="Only this sample of a multi-sample VCF.")
+ASSUME_REF = click.option("--assume-ref", is_flag=True,
+                          help="VCF only: read a panel site with no record as homozygous reference "
+                               "(for variant-only VCFs from whole-genome calling; marked in the output).")
 
 
 @cli.command()
 @INPUT
 @click.option("-o", "--output", type=click.Path(path_type=Path),
-              help="HTML report to write [default: <sample>.itbs.html here].")
+              help="HTML report to write, or a folder (ending in /) for one report per sample "
+                   "[default: <sample>.itbs.html here].")
 @click.option("--json", "json_path", type=click.Path(path_type=Path),
-              help="Also write the JSON twin of the report here.")
-def report(input_path: Path, output: Path | None, json_path: Path | None):
+              help="Also write the JSON twin of the report here (a folder for one per sample).")
+@SAMPLE
+@ASSUME_REF
+def report(input_path: Path, output: Path | None, json_path: Path | None, sample: str | None, assume_ref: bool):
     """Write the HTML risk-and-plan report for INPUT.
+
+    A multi-sample VCF needs --sample NAME, or -o DIR/ for one report per sample.
 
     \b
     Example:
         itbs-geno report genome_Jane_Doe_v5_Full.zip -o jane.html --json jane.json
+        itbs-geno report squad.vcf.gz -o reports/
     """
     from itbs_geno import render
 
     panel = load_panel()
-    result = _one_sample(analyse(input_path, panel))
-    output = output or Path(f"{result.sample}.itbs.html")
-    write_atomic(output, render.html(result, panel, dt.date.today()))
-    if json_path:
-        write_atomic(json_path, json.dumps(render.as_json(result, panel), indent=2, ensure_ascii=False) + "\n")
-    click.echo(f"Wrote {output}" + (f" and {json_path}" if json_path else ""), err=True)
+    results = _select(analyse(input_path, panel, assume_ref), sample)
+    if len(results) > 1 and not (output and _is_folder(output)):
+        names = ", ".join(r.sample for r in results[:5]) + (", …" if len(results) > 5 else "")
+        raise InputError(f"{input_path}: the file holds {len(results)} samples ({names}); choose one with "
+                         f"--sample NAME, or give -o DIR/ for one report per sample")
+    today = dt.date.today()
+    written = []
+    for result, name in zip(results, safe_names([r.sample for r in results])):
+        html_path = _target(output, name, ".html") if output else Path(f"{name}.itbs.html")
+        write_atomic(html_path, render.html(result, panel, today))
+        written.append(html_path)
+        if json_path:
+            json_target = _target(json_path, name, ".json")
+            write_atomic(json_target, json.dumps(render.as_json(result, panel), indent=2, ensure_ascii=False) + "\n")
+            written.append(json_target)
+    click.echo("Wrote " + ", ".join(str(p) for p in written), err=True)
+
+
+def _is_folder(path: Path) -> bool:
+    return path.is_dir() or str(path).endswith(("/", "\\"))
+
+
+def _target(path: Path, name: str, suffix: str) -> Path:
+    if not _is_folder(path):
+        return path
+    path.mkdir(parents=True, exist_ok=True)
+    return path / f"{name}{suffix}"
+
+
+def safe_names(samples: list[str]) -> list[str]:
+    """File-system-safe, distinct names for samples (VCF sample names can hold anything)."""
+    names, used = [], set()
+    for sample in samples:
+        base = re.sub(r"[^A-Za-z0-9._-]+", "_", sample).strip("._") or "sample"
+        name, n = base, 1
+        while name.lower() in used:
+            n += 1
+            name = f"{base}_{n}"
+        used.add(name.lower())
+        names.append(name)
+    return names
+
+
+def _select(results: list[SampleResult], sample: str | None) -> list[SampleResult]:
+    if sample is None:
+        return results
+    chosen = [r for r in results if r.sample == sample]
+    if not chosen:
+        names = ", ".join(r.sample for r in results[:10])
+        raise InputError(f'no sample named "{sample}" in the file; its samples are: {names}')
+    return chosen
 
 
 @cli.command()
 @INPUT
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list (one object per sample) instead of a table.")
-def call(input_path: Path, as_json: bool):
+@SAMPLE
+@ASSUME_REF
+def call(input_path: Path, as_json: bool, sample: str | None, assume_ref: bool):
     """Print the panel genotypes found in INPUT.
 
     \b
@@ -77,11 +138,13 @@ def call(input_path: Path, as_json: bool):
     from itbs_geno.render import as_json as to_json
 
     panel = load_panel()
-    results = analyse(input_path, panel)
+    results = _select(analyse(input_path, panel, assume_ref), sample)
     if as_json:
         click.echo(json.dumps([to_json(r, panel) for r in results], indent=2, ensure_ascii=False))
         return
     for result in results:
+        if len(results) > 1:
+            click.echo(f"# sample {result.sample}")
         _print_table(["gene", "marker", "rsid", "status", "genotype", "via", "result", "remark"],
                      [[f.call.gene, _marker_name(panel, f.call.marker_id), f.call.rsid, str(f.call.status),
                        str(f.call.genotype) if f.call.genotype else "-", f.call.via or "-",
@@ -113,30 +176,33 @@ def panel():
 @cli.command()
 @INPUT
 def inspect(input_path: Path):
-    """Describe INPUT: format, compression, build, variant count and call rate.
+    """Describe INPUT: format, compression, build and how it was decided, variants, call rate,
+    samples, index, and which panel sites were found.
 
     \b
     Example:
         itbs-geno inspect genome.zip
     """
     panel = load_panel()
-    for result in analyse(input_path, panel):
-        s = result.source
-        found = sum(1 for f in result.findings if f.call.status != "not-tested")
-        for key, value in [("sample", result.sample), ("format", f"{s.format_label} ({s.layout} columns)"),
-                           ("compression", s.compression + (f", member {s.member}" if s.member else "")),
-                           ("build", s.build or "undecided"), ("build decided", s.build_basis),
-                           ("variants", f"{s.variants}"), ("no-calls", f"{s.no_calls}"),
-                           ("call rate", "n/a" if s.call_rate is None else f"{s.call_rate:.4f}"),
-                           ("panel sites found", f"{found} of {len(result.findings)}"),
-                           *[("warning", w) for w in s.warnings]]:
-            click.echo(f"{key:<18}{value}")
-
-
-def _one_sample(results: list[SampleResult]) -> SampleResult:
-    if len(results) != 1:
-        raise InputError(f"the file holds {len(results)} samples; this command takes one")
-    return results[0]
+    results = analyse(input_path, panel)
+    s = results[0].source
+    rows = [("format", s.format_label + (f" ({s.layout} columns)" if s.layout else "")),
+            ("compression", s.compression + (f", member {s.member}" if s.member else "")),
+            ("index", s.index or "none (read in one pass)"),
+            ("build", s.build or "undecided"), ("build decided", s.build_basis),
+            ("strand", {"declared": "plus, declared by the file", "documented": "plus, per the vendor",
+                        "assumed": "plus, assumed (the file does not say)"}[s.strand]),
+            ("variants", "not counted (read through the index)" if s.variants is None else str(s.variants)),
+            ("no-calls", "n/a" if s.no_calls is None else str(s.no_calls)),
+            ("call rate", "n/a" if s.call_rate is None else f"{s.call_rate:.4f}"),
+            ("samples", f"{len(results)}"),
+            *[("warning", w) for w in s.warnings]]
+    for result in results:
+        found = [f.call.rsid for f in result.findings if f.call.status != "not-tested"]
+        rows.append(("panel sites found", f"{result.sample}: {len(found)} of {len(result.findings)}"
+                     + (f" ({', '.join(found)})" if found else "")))
+    for key, value in rows:
+        click.echo(f"{key:<18}{value}")
 
 
 def _marker_name(panel, marker_id: str) -> str:

@@ -32,6 +32,8 @@ class RawCall:
     genotype: Genotype | None     # None: the file says no-call
     text: str                     # the genotype as written, for messages
     problem: str | None = None    # why the genotype could not be parsed, if it could not
+    label: str | None = None      # the file's own name for the site, when `id` is the panel's (VCF)
+    notes: tuple[str, ...] = ()   # what the file says about the call (FILTER, GQ, DP, gVCF block)
 
 
 @dataclass
@@ -54,14 +56,19 @@ class Source:
     build: str | None             # "GRCh37", "GRCh38", "NCBI36" or None when undecided
     build_basis: str              # how the build was decided, in words
     sha256: str
-    variants: int
-    no_calls: int
+    variants: int | None          # rows or records read; None when an index let us skip the rest
+    no_calls: int | None
     layout: str = ""              # reader-specific column layout, e.g. "genotype" or "allele1/allele2"
+    strand: str = "declared"      # "declared" by the file, "documented" by the vendor, or "assumed"
+    samples: tuple[str, ...] = ()
+    index: str | None = None      # "tbi" or "csi" when an index was used
     warnings: tuple[str, ...] = ()
 
     @property
     def call_rate(self) -> float | None:
-        return (self.variants - self.no_calls) / self.variants if self.variants else None
+        if not self.variants or self.no_calls is None:
+            return None
+        return (self.variants - self.no_calls) / self.variants
 
 
 @dataclass(frozen=True)

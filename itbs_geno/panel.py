@@ -67,6 +67,7 @@ class Marker:
     palindromic: bool
     ref: str
     alt: str
+    ref_verified: bool                   # False: which allele the genome carries is not confirmed
     allele_source: str
     literature_alleles: tuple[tuple[str, str], ...]   # (literature name, plus-strand allele)
     positions: dict[str, int]
@@ -300,7 +301,7 @@ def _load_marker(table: _Table, gene: str, chromosome: str, checker: _Checker) -
         raise PanelError(f"{freq.where}: needs 'allele' ({ref} or {alt}) and frequencies between 0 and 1")
     marker = Marker(
         table.get("id"), gene, chromosome, table.get("rsid"), table.strings("aliases", ()),
-        table.get("name"), kind, palindromic, ref, alt, table.get("allele_source"), literature,
+        table.get("name"), kind, palindromic, ref, alt, _ref_verified(table), table.get("allele_source"), literature,
         positions, table.get("position_source"), freq.get("allele"), values, freq.get("source"),
         {}, tuple(_load_proxy(t, checker.builds, ref, alt) for t in table.tables("proxies")))
     rules = table.table("genotypes")
@@ -312,6 +313,13 @@ def _load_marker(table: _Table, gene: str, chromosome: str, checker: _Checker) -
     if extra:
         raise PanelError(f"{rules.where}: genotype \"{sorted(extra)[0]}\" is not possible for {ref}/{alt}")
     return marker
+
+
+def _ref_verified(table: _Table) -> bool:
+    confidence = table.get("ref_confidence", default="verified")
+    if confidence not in ("verified", "unverified"):
+        raise PanelError(f"{table.where}: field 'ref_confidence' should be 'verified' or 'unverified'")
+    return confidence == "verified"
 
 
 def _check_allele(table: _Table, field: str, allele: str, kind: str) -> None:

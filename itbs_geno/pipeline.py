@@ -7,33 +7,62 @@ from itbs_geno import build as builds
 from itbs_geno.calling import call_panel
 from itbs_geno.errors import InputError
 from itbs_geno.interpret import interpret
-from itbs_geno.model import SampleResult, Source, Tally
+from itbs_geno.model import RawCall, SampleResult, Source, Tally
 from itbs_geno.panel import Panel, load_panel
-from itbs_geno.sources import claimants, detect
+from itbs_geno.sources import claimants, detect, vcf
+from itbs_geno.sources._table import read_rows
 from itbs_geno.sources.opener import open_text
 
-_DOWNLOAD_SUFFIXES = (".gz", ".zip", ".txt", ".csv", ".tsv")
+_DOWNLOAD_SUFFIXES = (".gz", ".zip", ".txt", ".csv", ".tsv", ".vcf", ".bcf", ".bgz")
+ASSUMED_STRAND = ("The file does not say which strand its genotypes are on; the plus strand is assumed. "
+                  "Sites with non-complementary alleles are checked against their alleles, but a "
+                  "palindromic site (A/T or C/G) cannot be checked.")
 
 
-def analyse(path: str | Path, panel: Panel | None = None) -> list[SampleResult]:
-    """One result per sample in the file (consumer files hold one person)."""
+def analyse(path: str | Path, panel: Panel | None = None, assume_ref: bool = False) -> list[SampleResult]:
+    """One result per sample in the file, in file order (consumer files hold one person)."""
     panel = panel or load_panel()
     path = Path(path)
     with open_text(path, claims=lambda head: bool(claimants(head))) as opened:
         reader = detect(path, opened.head)
-        tally = Tally()
-        rows = list(reader.read(opened.lines, opened.head, panel.sites, tally))
-        head, compression, member = opened.head, opened.compression, opened.member
+        if reader is not vcf:
+            tally = Tally()
+            rows = list(read_rows(opened.lines, panel.sites, tally, reader.layout(opened.head)))
+            head, compression, member = opened.head, opened.compression, opened.member
+    if reader is vcf:
+        return _analyse_vcf(path, panel, assume_ref)
     if tally.variants == 0:
         raise InputError(f"{path}: the file has a {reader.LABEL} header but no genotype rows; "
                          f"download the raw data again")
-    build, basis, warnings = builds.decide(builds.from_header(head), builds.from_data(rows, panel.markers))
+    build, basis, warnings = builds.decide(builds.from_data(rows, panel.markers), builds.from_header(head))
     if tally.malformed:
         warnings += (f"{tally.malformed} row(s) did not have the expected columns and were skipped.",)
+    if reader.STRAND == "assumed":
+        warnings += (ASSUMED_STRAND,)
     source = Source(str(path), path.name, reader.NAME, reader.LABEL, compression, member, build, basis,
-                    _sha256(path), tally.variants, tally.no_calls, reader.layout(head), warnings)
-    findings = interpret(panel, call_panel(panel, rows, build))
-    return [SampleResult(sample_name(path), source, findings)]
+                    _sha256(path), tally.variants, tally.no_calls, reader.layout(head).name, reader.STRAND,
+                    (sample_name(path),), None, warnings)
+    return [_result(sample_name(path), source, rows, panel)]
+
+
+def _analyse_vcf(path: Path, panel: Panel, assume_ref: bool) -> list[SampleResult]:
+    found = vcf.read(path, panel, assume_ref)
+    warnings = found.warnings
+    if found.build and found.build not in panel.builds:
+        warnings += (f"The file is on {found.build}, for which the panel has no positions; a VCF is "
+                     f"matched by position, so no panel site could be read.",)
+    if assume_ref:
+        warnings += ("--assume-ref: a panel site with no record in the VCF is taken to be homozygous "
+                     "reference; such calls are marked.",)
+    source = Source(str(path), path.name, found.format.lower(), found.format, found.compression, None,
+                    found.build, found.build_basis, _sha256(path), found.records, None, "",
+                    vcf.STRAND, found.samples, found.index, warnings)
+    return [_result(sample, source, found.rows[sample], panel) for sample in found.samples]
+
+
+def _result(sample: str, source: Source, rows: list[RawCall], panel: Panel) -> SampleResult:
+    calls = call_panel(panel, rows, source.build, source.strand)
+    return SampleResult(sample, source, interpret(panel, calls))
 
 
 def sample_name(path: Path) -> str:

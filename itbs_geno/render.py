@@ -20,7 +20,8 @@ def as_json(result: SampleResult, panel: Panel) -> dict[str, Any]:
         "source": {
             "path": source.path, "format": source.format, "build": source.build,
             "build_basis": source.build_basis, "compression": source.compression,
-            "member": source.member, "layout": source.layout, "sha256": source.sha256,
+            "member": source.member, "layout": source.layout, "strand": source.strand,
+            "index": source.index, "sha256": source.sha256,
             "variants": source.variants, "no_calls": source.no_calls,
             "call_rate": None if source.call_rate is None else round(source.call_rate, 6),
             "warnings": list(source.warnings),

@@ -1,4 +1,5 @@
-"""The readers, one module per vendor format. Each exposes NAME, LABEL, sniff, layout and read.
+"""The readers, one module per format. Each exposes NAME, LABEL, STRAND, sniff and layout
+(consumer tables, read by _table.read_rows) or read (VCF/BCF, through pysam).
 
 Adding a vendor means one module, one entry in SOURCES and one fixture; a test checks
 that every fixture is claimed by exactly one sniff, so the order here does not matter.
@@ -8,9 +9,9 @@ from pathlib import Path
 from types import ModuleType
 
 from itbs_geno.errors import FormatError
-from itbs_geno.sources import ancestry, twentythree
+from itbs_geno.sources import ancestry, ftdna, generic, livingdna, myheritage, twentythree, vcf
 
-SOURCES: tuple[ModuleType, ...] = (twentythree, ancestry)
+SOURCES: tuple[ModuleType, ...] = (twentythree, ancestry, myheritage, ftdna, livingdna, generic, vcf)
 
 
 def claimants(head: list[str]) -> list[ModuleType]:
@@ -29,8 +30,6 @@ def detect(path: Path, head: list[str]) -> ModuleType:
         names = " and ".join(s.LABEL for s in found)
         raise FormatError(f"{path}: the file looks like both {names}; remove the other vendor's header lines")
     first = next(line for line in head if line.strip()).strip()
-    if first.startswith("##fileformat=VCF"):
-        raise FormatError(f"{path}: a VCF file; this version reads consumer downloads only ({supported})")
     if "\x00" in "".join(head) or "\ufffd" in first:
         raise FormatError(f"{path}: binary data, not a genotype text file; supported: {supported}")
     shown = first if len(first) <= 60 else first[:57] + "..."
