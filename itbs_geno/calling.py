@@ -102,14 +102,17 @@ def _allele_problem(marker: Marker, genotype: Genotype) -> str | None:
     if alleles <= expected:
         return None
     if marker.kind == "repeat":
+        if all(a[:-1].isdigit() for a in alleles):
+            return None                      # a rare repeat length: called, and read as uncertain
         return (f'the file codes this repeat as "{shown}"; an insertion/deletion code cannot be '
                 f"turned into a repeat length without the vendor's probe design")
     if alleles & INDEL:
         return f'"{shown}" is an insertion/deletion code, but this site is a single-base SNP'
+    problem = f'"{shown}" holds an allele that is not one of this SNP\'s plus-strand alleles ({marker.ref}/{marker.alt})'
     if not marker.palindromic and set(complement(genotype).alleles) <= expected:
-        return (f'"{shown}" is the other strand\'s reading of {marker.ref}/{marker.alt}: the file may '
-                f"not be on the plus strand, so it is not interpreted")
-    return f'"{shown}" holds an allele that is not one of this SNP\'s plus-strand alleles ({marker.ref}/{marker.alt})'
+        return (f"{problem}; read from the other strand it would match them, so the file may not be "
+                f"on the plus strand: not interpreted")
+    return problem
 
 
 def _call_from_proxy(marker: Marker, proxy: Proxy, rows: list[RawCall], build: str | None) -> Call:

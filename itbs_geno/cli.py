@@ -49,14 +49,14 @@ ASSUME_REF = click.option("--assume-ref", is_flag=True,
 
 @cli.command()
 @INPUT
-@click.option("-o", "--output", type=click.Path(path_type=Path),
+@click.option("-o", "--output", type=click.Path(),
               help="HTML report to write, or a folder (ending in /) for one report per sample "
                    "[default: <sample>.itbs.html here].")
-@click.option("--json", "json_path", type=click.Path(path_type=Path),
+@click.option("--json", "json_path", type=click.Path(),
               help="Also write the JSON twin of the report here (a folder for one per sample).")
 @SAMPLE
 @ASSUME_REF
-def report(input_path: Path, output: Path | None, json_path: Path | None, sample: str | None, assume_ref: bool):
+def report(input_path: Path, output: str | None, json_path: str | None, sample: str | None, assume_ref: bool):
     """Write the HTML risk-and-plan report for INPUT.
 
     A multi-sample VCF needs --sample NAME, or -o DIR/ for one report per sample.
@@ -87,15 +87,19 @@ def report(input_path: Path, output: Path | None, json_path: Path | None, sample
     click.echo("Wrote " + ", ".join(str(p) for p in written), err=True)
 
 
-def _is_folder(path: Path) -> bool:
-    return path.is_dir() or str(path).endswith(("/", "\\"))
+def _is_folder(path: str) -> bool:
+    """A folder that exists, or a path written with a trailing slash (kept as text: Path drops it)."""
+    return path.endswith(("/", "\\")) or Path(path).is_dir()
 
 
-def _target(path: Path, name: str, suffix: str) -> Path:
+def _target(path: str, name: str, suffix: str) -> Path:
     if not _is_folder(path):
-        return path
-    path.mkdir(parents=True, exist_ok=True)
-    return path / f"{name}{suffix}"
+        return Path(path)
+    try:
+        Path(path).mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise InputError(f"{path}: cannot create the folder ({err.strerror}); choose another output path") from None
+    return Path(path) / f"{name}{suffix}"
 
 
 def safe_names(samples: list[str]) -> list[str]:

@@ -8,6 +8,8 @@ from itbs_geno.panel import Gene, Panel
 # How notable a category is when one gene has several markers (first wins).
 _PRIORITY = ("higher", "intermediate", "lower", "uncertain", "typical")
 PLAN_CATEGORIES = ("higher", "intermediate")
+RARE_ALLELE = ("This genotype carries a repeat length the studies did not compare (they looked only at "
+               "the two common lengths), so nothing can be said about it.")
 
 
 def interpret(panel: Panel, calls: Iterable[Call]) -> tuple[Finding, ...]:
@@ -17,7 +19,10 @@ def interpret(panel: Panel, calls: Iterable[Call]) -> tuple[Finding, ...]:
         if call.status is not Status.CALLED:
             findings.append(Finding(call, None, None, None))
             continue
-        rule = markers[call.marker_id].genotypes[str(call.genotype)]
+        rule = markers[call.marker_id].genotypes.get(str(call.genotype))
+        if rule is None:                     # a rare repeat length the studies did not compare
+            findings.append(Finding(call, "uncertain", None, str(call.genotype), RARE_ALLELE))
+            continue
         findings.append(Finding(call, rule.category, rule.evidence, rule.literature, rule.meaning,
                                 rule.effect, rule.population, rule.citations))
     return tuple(findings)

@@ -6,7 +6,7 @@ from typing import Any
 
 from itbs_geno import __version__
 from itbs_geno.interpret import PLAN_CATEGORIES, counted, gene_category
-from itbs_geno.model import Finding, SampleResult, Status
+from itbs_geno.model import Finding, SampleResult, Source, Status
 from itbs_geno.panel import Gene, Marker, Panel, PlanItem
 from itbs_geno.resources import data_dir
 
@@ -105,17 +105,30 @@ def _marker(panel: Panel, finding: Finding) -> Marker:
     return next(m for m in panel.markers if m.id == finding.call.marker_id)
 
 
+STRAND_WORDS = {
+    "declared": "plus strand, as the file itself declares",
+    "documented": "plus strand, as the vendor documents (the file does not say)",
+    "assumed": "assumed to be the plus strand: the file does not say",
+}
+
+
 def _source_view(result: SampleResult) -> dict[str, Any]:
     s = result.source
-    rate = s.call_rate
     return {
         "name": s.name, "format": s.format_label, "layout": s.layout,
-        "compression": {"none": "none (plain text)", "gzip": "gzip", "zip": "zip"}[s.compression],
+        "compression": {"none": "none (plain text)", "bgzf": "bgzip (BGZF)"}.get(s.compression, s.compression),
         "member": s.member, "build": s.build or "undecided", "build_basis": s.build_basis,
-        "variants": f"{s.variants:,}", "no_calls": f"{s.no_calls:,}",
-        "call_rate": "n/a" if rate is None else f"{rate:.2%}",
-        "sha256": s.sha256, "warnings": list(s.warnings),
+        "index": s.index, "samples": len(s.samples), "strand": STRAND_WORDS[s.strand],
+        "counts": _counts(s), "sha256": s.sha256, "warnings": list(s.warnings),
     }
+
+
+def _counts(s: Source) -> str:
+    if s.variants is None:
+        return "not counted: only the panel's regions were read, through the index"
+    if s.no_calls is None:
+        return f"{s.variants:,} records read"
+    return f"{s.variants:,} rows, {s.no_calls:,} no-calls (call rate {s.call_rate:.2%})"
 
 
 def _site_view(finding: Finding, panel: Panel) -> dict[str, Any]:

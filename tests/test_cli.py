@@ -1,7 +1,9 @@
 """The command line: exit codes, stdout for data, one clear line on stderr for bad input."""
 
+import gzip
 import json
 import re
+import zipfile
 
 import pytest
 from click.testing import CliRunner
@@ -107,15 +109,38 @@ def test_usage_error_is_exit_2():
     assert result.exit_code == 2 and "Missing argument 'INPUT'" in result.stderr
 
 
-def test_formats_fixture_gives_same_calls_as_the_other_layouts():
-    calls = []
-    for name in ("23andme_v5_genotype_column.txt", "ancestry_v2_chromosomes_23_26.txt", "23andme_allele_columns_bom.txt"):
-        data = json.loads(run("call", DATA / "formats" / name, "--json").stdout)[0]
-        calls.append({m["rsid"]: (m["status"], m["genotype"]) for m in data["markers"]})
-    # The v5 fixture's own quirk: an internal ID at the 5A/6A site, coded DI, which is refused.
-    assert calls[0].pop("rs3025058") == ("no-call", None)
-    assert calls[1].pop("rs3025058") == calls[2].pop("rs3025058") == ("not-tested", None)
-    assert calls[0] == calls[1] == calls[2]
+MINI_PANEL_CALLS = {"rs12722": ("called", "CT"), "rs1800012": ("called", "AC"), "rs1800795": ("called", "CG"),
+                    "rs3025058": ("not-tested", None), "rs679620": ("no-call", None),
+                    "rs1815739": ("called", "TT")}
+FORMAT_FIXTURES = sorted(p.name for p in (DATA / "formats").iterdir())
+
+
+@pytest.mark.parametrize("container", ["as downloaded", "zip", "gzip"])
+@pytest.mark.parametrize("name", FORMAT_FIXTURES)
+def test_every_format_gives_the_same_call_json_for_the_same_person(tmp_path, name, container):
+    source = DATA / "formats" / name
+    path = {"as downloaded": lambda: source,
+            "zip": lambda: _zip(tmp_path / "download.zip", source),
+            "gzip": lambda: _gzip(tmp_path / "download.gz", source)}[container]()
+    result = run("call", path, "--json")
+    assert result.exit_code == 0, result.stderr
+    calls = {m["rsid"]: (m["status"], m["genotype"]) for m in json.loads(result.stdout)[0]["markers"]}
+    if name == "23andme_v5_genotype_column.txt":
+        # this fixture's own quirk: an internal ID at the 5A/6A site, coded DI, which is refused
+        assert calls.pop("rs3025058") == ("no-call", None)
+        calls["rs3025058"] = ("not-tested", None)
+    assert calls == MINI_PANEL_CALLS
+
+
+def _zip(target, source):
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.write(source, source.name)
+    return target
+
+
+def _gzip(target, source):
+    target.write_bytes(gzip.compress(source.read_bytes()))
+    return target
 
 
 def test_readme_call_example_is_the_real_output(monkeypatch):
