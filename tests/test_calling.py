@@ -2,8 +2,6 @@
 
 import dataclasses
 
-import pytest
-
 from itbs_geno.calling import call_marker, call_panel
 from itbs_geno.genotype import parse_joined
 from itbs_geno.model import RawCall, Status
