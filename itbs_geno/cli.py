@@ -12,7 +12,7 @@ from itbs_geno.errors import InputError
 from itbs_geno.model import SampleResult
 from itbs_geno.output import write_atomic
 from itbs_geno.panel import load_panel
-from itbs_geno.pipeline import analyse
+from itbs_geno.pipeline import analyse, attach_labs
 
 
 class BadInput(click.ClickException):
@@ -54,9 +54,13 @@ ASSUME_REF = click.option("--assume-ref", is_flag=True,
                    "[default: <sample>.itbs.html here].")
 @click.option("--json", "json_path", type=click.Path(),
               help="Also write the JSON twin of the report here (a folder for one per sample).")
+@click.option("--labs", "labs_path", type=click.Path(path_type=Path),
+              help="A lab sheet (CSV: marker,value,unit[,date][,athlete][,ref_low,ref_high]) to judge "
+                   "and join with the genes into one plan.")
 @SAMPLE
 @ASSUME_REF
-def report(input_path: Path, output: str | None, json_path: str | None, sample: str | None, assume_ref: bool):
+def report(input_path: Path, output: str | None, json_path: str | None, labs_path: Path | None,
+           sample: str | None, assume_ref: bool):
     """Write the HTML risk-and-plan report for INPUT.
 
     A multi-sample VCF needs --sample NAME, or -o DIR/ for one report per sample.
@@ -64,12 +68,15 @@ def report(input_path: Path, output: str | None, json_path: str | None, sample: 
     \b
     Example:
         itbs-geno report genome_Jane_Doe_v5_Full.zip -o jane.html --json jane.json
+        itbs-geno report genome.zip --labs my_labs.csv -o report.html
         itbs-geno report squad.vcf.gz -o reports/
     """
     from itbs_geno import render
 
     panel = load_panel()
     results = _select(analyse(input_path, panel, assume_ref), sample)
+    if labs_path:
+        results = attach_labs(results, labs_path, panel)
     if len(results) > 1 and not (output and _is_folder(output)):
         names = ", ".join(r.sample for r in results[:5]) + (", …" if len(results) > 5 else "")
         raise InputError(f"{input_path}: the file holds {len(results)} samples ({names}); choose one with "

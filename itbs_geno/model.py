@@ -1,5 +1,6 @@
 """Values passed between the stages: reading, calling, interpreting, rendering."""
 
+import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -107,7 +108,30 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class BiomarkerResult:
+    """One lab marker's latest result, judged against its band (lab_panels/biomarkers.toml)."""
+
+    marker: str                        # stable id, e.g. "vitamin_d_25oh"
+    name: str
+    value: float                       # in the unit it is judged in
+    unit: str
+    value_given: str                   # as the sheet wrote it, e.g. "<0.2" or "75"
+    unit_given: str
+    date: dt.date | None
+    band: str | None                   # None: not judged (no threshold and no lab range)
+    in_target: bool | None
+    severity: int | None
+    previous_value: float | None
+    previous_date: dt.date | None
+    trend: str | None                  # "up", "down", "unchanged" against the previous result
+    retest_on: dt.date | None
+    ref_low: float | None
+    ref_high: float | None
+
+
+@dataclass(frozen=True)
 class SampleResult:
     sample: str
     source: Source
     findings: tuple[Finding, ...] = field(default_factory=tuple)
+    biomarkers: tuple[BiomarkerResult, ...] = ()

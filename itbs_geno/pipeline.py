@@ -1,12 +1,15 @@
 """The whole flow for one input: detect, read the panel sites, call, interpret."""
 
+import dataclasses
 import hashlib
 from pathlib import Path
 
 from itbs_geno import build as builds
+from itbs_geno import labs
 from itbs_geno.calling import call_panel
 from itbs_geno.errors import InputError
 from itbs_geno.interpret import interpret
+from itbs_geno.labs import load_lab_panel
 from itbs_geno.model import RawCall, SampleResult, Source, Tally
 from itbs_geno.panel import Panel, load_panel
 from itbs_geno.sources import claimants, detect, vcf
@@ -58,6 +61,18 @@ def _analyse_vcf(path: Path, panel: Panel, assume_ref: bool) -> list[SampleResul
                     found.build, found.build_basis, _sha256(path), found.records, None, "",
                     vcf.STRAND, found.samples, found.index, warnings)
     return [_result(sample, source, found.rows[sample], panel) for sample in found.samples]
+
+
+def attach_labs(results: list[SampleResult], sheet: Path, panel: Panel) -> list[SampleResult]:
+    """Judge the lab sheet and attach each person's biomarker results to their sample."""
+    lab_panel = load_lab_panel(panel)
+    rows = labs.read_sheet(sheet, lab_panel)
+    if len(results) > 1 and not any(r.athlete for r in rows):
+        raise InputError(f"{sheet}: the file holds {len(results)} samples but the lab sheet has no athlete "
+                         f"column to match them; add one with each sample's name")
+    alone = len(results) == 1
+    return [dataclasses.replace(r, biomarkers=labs.judge(labs.for_sample(rows, r.sample, sheet, alone), lab_panel))
+            for r in results]
 
 
 def _result(sample: str, source: Source, rows: list[RawCall], panel: Panel) -> SampleResult:

@@ -6,7 +6,9 @@ from typing import Any
 
 from itbs_geno import __version__
 from itbs_geno.interpret import PLAN_CATEGORIES, counted, gene_category
-from itbs_geno.model import Finding, SampleResult, Source, Status
+from itbs_geno.labs import LabMarker, LabPanel, load_lab_panel
+from itbs_geno.model import BiomarkerResult, Finding, SampleResult, Source, Status
+from itbs_geno.plan import PlanStep, prioritise
 from itbs_geno.panel import Gene, Marker, Panel, PlanItem
 from itbs_geno.resources import data_dir
 
@@ -29,6 +31,19 @@ def as_json(result: SampleResult, panel: Panel) -> dict[str, Any]:
         "panel": {"version": panel.version, "date": panel.date},
         "tool": {"name": "itbs-geno", "version": __version__},
         "markers": [_marker_json(f, markers[f.call.marker_id]) for f in result.findings],
+        "biomarkers": [_biomarker_json(b) for b in result.biomarkers],
+    }
+
+
+def _biomarker_json(b: BiomarkerResult) -> dict[str, Any]:
+    iso = lambda d: d.isoformat() if d else None  # noqa: E731
+    return {
+        "marker": b.marker, "name": b.name, "value": b.value, "unit": b.unit,
+        "value_as_given": b.value_given, "unit_as_given": b.unit_given, "date": iso(b.date),
+        "band": b.band, "in_target": b.in_target, "severity": b.severity,
+        "ref_low": b.ref_low, "ref_high": b.ref_high,
+        "previous": None if b.previous_value is None else {"value": b.previous_value, "date": iso(b.previous_date)},
+        "trend": b.trend, "retest_on": iso(b.retest_on),
     }
 
 
@@ -65,11 +80,14 @@ class _Citations:
                  "checked": refs[k].checked} for i, k in enumerate(self.order)]
 
 
-def view(result: SampleResult, panel: Panel, today: dt.date) -> dict[str, Any]:
+def view(result: SampleResult, panel: Panel, today: dt.date, lab_panel: LabPanel | None = None) -> dict[str, Any]:
     """Everything the report shows, as display-ready values in display order."""
+    lab_panel = lab_panel or load_lab_panel(panel)
     cite = _Citations(panel)
     findings = result.findings
     evidence = {k: v["label"] for k, v in panel.evidence.items()}
+    plan = [_step_view(step, cite, evidence) for step in prioritise(panel, lab_panel, findings, result.biomarkers)]
+    biomarkers = [_biomarker_view(b, lab_panel.markers[b.marker], cite, evidence) for b in result.biomarkers]
     genes = [_gene_view(g, findings, panel, cite, evidence) for g in panel.genes]
     guidance = panel.guidance
     sections = {name: [_guidance_item(item, cite, evidence) for item in guidance[name]]
@@ -94,6 +112,8 @@ def view(result: SampleResult, panel: Panel, today: dt.date) -> dict[str, Any]:
         },
         "categories": [{"id": k, **v} for k, v in panel.categories.items()],
         "evidence_levels": [{"id": k, **v} for k, v in panel.evidence.items()],
+        "plan": plan,
+        "biomarkers": biomarkers,
         "principles": sections["principles"],
         "approaches": sections["approaches"],
         "disclaimer": guidance["disclaimer"]["text"].strip(),
@@ -197,6 +217,64 @@ def _strand_note(marker: Marker, panel: Panel) -> str:
     return "The gene is on the plus strand: the papers' letters are the letters in your file."
 
 
+def _step_view(step: PlanStep, cite: _Citations, evidence: dict[str, str]) -> dict[str, Any]:
+    return {
+        "kind": step.kind, "title": step.title, "why": step.why, "retest": step.retest,
+        "evidence": evidence.get(step.evidence, ""), "citations": cite(step.citations),
+        "without": [_plan_item(p, cite, evidence) for p in step.without],
+        "with_": [_plan_item(p, cite, evidence) for p in step.with_],
+        "safety": [_plan_item(p, cite, evidence) for p in step.safety],
+    }
+
+
+def _biomarker_view(b: BiomarkerResult, marker: LabMarker, cite: _Citations,
+                    evidence: dict[str, str]) -> dict[str, Any]:
+    band = next((x for x in marker.bands if x.id == b.band), None)
+    given = f"{b.value_given} {b.unit_given}"
+    judged = f"{b.value:g} {b.unit}"
+    previous = None
+    if b.previous_value is not None:
+        when = f" on {b.previous_date.isoformat()}" if b.previous_date else ""
+        previous = f"{b.trend} from {b.previous_value:g} {b.unit}{when}"
+    return {
+        "id": b.marker, "name": b.name, "given": given, "judged": judged,
+        "converted": given.replace(" ", "") != judged.replace(" ", ""),
+        "date": b.date.isoformat() if b.date else "undated",
+        "band": band.label if band else "Not judged",
+        "says": band.says if band else ("No athlete threshold exists and the sheet gives no reference range "
+                                        "for this test, so it is not judged."),
+        "source": band.source if band else "", "in_target": b.in_target, "severity": b.severity,
+        "previous": previous, "retest_on": b.retest_on.isoformat() if b.retest_on else None,
+        "retest_days": marker.retest_days, "meaning": marker.meaning, "citations": cite(marker.citations),
+        "scale": _scale(b, marker),
+        "without": [_plan_item(p, cite, evidence) for p in marker.plan_without],
+        "with_": [_plan_item(p, cite, evidence) for p in marker.plan_with],
+        "safety": [_plan_item(p, cite, evidence) for p in marker.safety],
+    }
+
+
+SCALE_WIDTH = 320
+
+
+def _scale(b: BiomarkerResult, marker: LabMarker) -> dict[str, Any]:
+    """Band segments and the value's position on a horizontal scale, for an inline SVG."""
+    if marker.range_from_sheet:
+        if b.ref_low is None or b.ref_high is None:
+            return {"segments": [], "x": None, "ticks": []}
+        edges = [b.ref_low, b.ref_high]
+        bands = sorted(marker.bands, key=lambda x: ["below_range", "in_range", "above_range"].index(x.id))
+    else:
+        edges = [x.below if x.below is not None else x.up_to for x in marker.bands[:-1]]
+        bands = list(marker.bands)
+    top = max(edges[-1] * 1.5, b.value * 1.1, 1e-9)
+    scale = SCALE_WIDTH / top
+    bounds = [0.0, *edges, top]
+    segments = [{"x": round(lo * scale, 1), "width": round((hi - lo) * scale, 1), "severity": band.severity,
+                 "label": band.label} for band, lo, hi in zip(bands, bounds, bounds[1:])]
+    return {"segments": segments, "x": round(min(b.value, top) * scale, 1),
+            "ticks": [{"x": round(e * scale, 1), "label": f"{e:g}"} for e in edges]}
+
+
 def _plan_item(item: PlanItem, cite: _Citations, evidence: dict[str, str]) -> dict[str, Any]:
     return {"text": item.text, "evidence": evidence[item.evidence], "citations": cite(item.citations)}
 
@@ -206,7 +284,7 @@ def _guidance_item(item: dict[str, Any], cite: _Citations, evidence: dict[str, s
             "evidence": evidence[item["evidence"]], "citations": cite(item["citations"])}
 
 
-def html(result: SampleResult, panel: Panel, today: dt.date) -> str:
+def html(result: SampleResult, panel: Panel, today: dt.date, lab_panel: LabPanel | None = None) -> str:
     """The self-contained HTML report (inline CSS, no scripts, nothing fetched)."""
     import jinja2  # only the report needs it; `call` stays fast without it
     from markupsafe import Markup
@@ -215,4 +293,4 @@ def html(result: SampleResult, panel: Panel, today: dt.date) -> str:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(folder), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.globals["include_file"] = lambda name: Markup((folder / name).read_text(encoding="utf-8"))
-    return env.get_template("report.html").render(**view(result, panel, today))
+    return env.get_template("report.html").render(**view(result, panel, today, lab_panel))

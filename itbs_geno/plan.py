@@ -1,0 +1,73 @@
+"""One prioritised plan from genes (what you are built with) and lab markers (where you are today).
+
+First where a gene and a marker point the same way, then markers off target (worst
+first), then genes the studies link to higher risk; with no lab sheet, the suggested
+first tests. Pure functions: no I/O, no HTML.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from itbs_geno.interpret import gene_category
+from itbs_geno.labs import LabPanel
+from itbs_geno.model import BiomarkerResult, Finding
+from itbs_geno.panel import Panel, PlanItem
+
+_GENE_ORDER = ("higher", "intermediate")
+
+
+@dataclass(frozen=True)
+class PlanStep:
+    kind: str                          # "combination", "biomarker", "gene" or "first-step"
+    title: str
+    why: str
+    without: tuple[PlanItem, ...] = ()
+    with_: tuple[PlanItem, ...] = ()
+    safety: tuple[PlanItem, ...] = ()
+    retest: str = ""
+    evidence: str = ""
+    citations: tuple[str, ...] = ()
+
+
+def prioritise(panel: Panel, lab_panel: LabPanel, findings: Sequence[Finding],
+               biomarkers: Sequence[BiomarkerResult]) -> list[PlanStep]:
+    genes = {g.symbol: gene_category(g, findings) for g in panel.genes}
+    labs = {b.marker: b for b in biomarkers}
+    steps, covered_markers, covered_genes = [], set(), set()
+    for combo in lab_panel.combinations:
+        result = labs.get(combo.marker)
+        if genes.get(combo.gene) in combo.gene_categories and result and result.band in combo.bands:
+            marker, gene = lab_panel.markers[combo.marker], panel.gene(combo.gene)
+            steps.append(PlanStep("combination", f"{gene.symbol} and {marker.name} point the same way",
+                                  combo.text, marker.plan_without + gene.plan_without,
+                                  marker.plan_with + gene.plan_with, marker.safety,
+                                  _retest(result, marker.retest_days), combo.evidence, combo.citations))
+            covered_markers.add(combo.marker)
+            covered_genes.add(combo.gene)
+    off_target = [b for b in biomarkers if b.in_target is False and b.marker not in covered_markers]
+    for result in sorted(off_target, key=lambda b: -(b.severity or 0)):
+        marker = lab_panel.markers[result.marker]
+        band = next(x for x in marker.bands if x.id == result.band)
+        steps.append(PlanStep("biomarker", f"{marker.name}: {band.label.lower()}", band.says,
+                              marker.plan_without, marker.plan_with, marker.safety,
+                              _retest(result, marker.retest_days)))
+    for category in _GENE_ORDER:
+        for gene in panel.genes:
+            if genes[gene.symbol] == category and gene.symbol not in covered_genes:
+                label = panel.categories[category]["label"].lower()
+                steps.append(PlanStep("gene", f"{gene.symbol}: {label}",
+                                      f"Your {gene.symbol} genotype is one the studies link to {label}; "
+                                      f"it is a weak risk modifier, not a diagnosis.",
+                                      gene.plan_without, gene.plan_with))
+    if not biomarkers:
+        names = [lab_panel.markers[m].name for m in lab_panel.first_step]
+        steps.append(PlanStep("first-step", "Suggested next step: " + ", ".join(names),
+                              "These three inexpensive blood tests often find something correctable in "
+                              "runners whose soft-tissue pain keeps coming back. Add the results with "
+                              "--labs to see them judged against athlete targets in this report."))
+    return steps
+
+
+def _retest(result: BiomarkerResult, days: int) -> str:
+    when = f" (around {result.retest_on.isoformat()})" if result.retest_on else ""
+    return f"Retest after about {round(days / 7)} weeks{when}."
