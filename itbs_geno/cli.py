@@ -2,7 +2,7 @@
 
 import datetime as dt
 import json
-import re
+import sys
 from pathlib import Path
 
 import click
@@ -10,7 +10,7 @@ import click
 from itbs_geno import __version__
 from itbs_geno.errors import InputError
 from itbs_geno.model import SampleResult
-from itbs_geno.output import write_atomic
+from itbs_geno.output import safe_names, write_atomic
 from itbs_geno.panel import load_panel
 from itbs_geno.pipeline import analyse, attach_labs
 
@@ -109,20 +109,6 @@ def _target(path: str, name: str, suffix: str) -> Path:
     return Path(path) / f"{name}{suffix}"
 
 
-def safe_names(samples: list[str]) -> list[str]:
-    """File-system-safe, distinct names for samples (VCF sample names can hold anything)."""
-    names, used = [], set()
-    for sample in samples:
-        base = re.sub(r"[^A-Za-z0-9._-]+", "_", sample).strip("._") or "sample"
-        name, n = base, 1
-        while name.lower() in used:
-            n += 1
-            name = f"{base}_{n}"
-        used.add(name.lower())
-        names.append(name)
-    return names
-
-
 def _select(results: list[SampleResult], sample: str | None) -> list[SampleResult]:
     if sample is None:
         return results
@@ -161,6 +147,67 @@ def call(input_path: Path, as_json: bool, sample: str | None, assume_ref: bool):
                        str(f.call.genotype) if f.call.genotype else "-", f.call.via or "-",
                        f.category or "-", f.call.flag or "; ".join(f.call.notes)]
                       for f in result.findings])
+
+
+@cli.command()
+@click.argument("inputs", metavar="INPUT...", nargs=-1, required=True)
+@click.option("-o", "--outdir", type=click.Path(path_type=Path), required=True,
+              help="Folder for <athlete>.html/.json and team.html, team.csv, team.json.")
+@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes [default: all cores].")
+@click.option("--roster", "roster_path", type=click.Path(path_type=Path),
+              help="CSV mapping file or sample to athlete_id and name, plus any free columns.")
+@click.option("--labs", "labs_path", type=click.Path(path_type=Path),
+              help="Team lab sheet with an athlete column (athlete id, name or sample).")
+@click.option("--coach-view", is_flag=True, help="Also write team_coach.html/.csv: result tiers only, no genotypes.")
+@click.option("--scheduler", help="Run on a Dask cluster (tcp://HOST:PORT) instead of local processes.")
+@click.option("--strict", is_flag=True, help="Stop at the first input that fails (exit 2).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@ASSUME_REF
+def batch(inputs: tuple[str, ...], outdir: Path, jobs: int | None, roster_path: Path | None,
+          labs_path: Path | None, coach_view: bool, scheduler: str | None, strict: bool, quiet: bool,
+          assume_ref: bool):
+    """Process a squad: one report per athlete plus a team summary.
+
+    INPUT may be files, folders (searched recursively for genotype files), multi-sample
+    VCFs (one athlete per sample) or, with --scheduler, fsspec URLs. A failing input is
+    listed in team.html and team.json, and the others complete. Exit code: 0 when every
+    input was read, 3 when some failed.
+
+    \b
+    Example:
+        itbs-geno batch downloads/ squad.vcf.gz -o team/ --roster roster.csv --labs team_labs.csv
+    """
+    from itbs_geno import batch as batches
+    from itbs_geno import team
+
+    panel = load_panel()
+    items, skipped = batches.expand(inputs, outdir)
+    if not items:
+        raise InputError(f"no input files found in {', '.join(inputs)}")
+    show = not quiet and sys.stderr.isatty()
+    with click.progressbar(length=len(items), label="Reading", file=sys.stderr) if show else _NoBar() as bar:
+        outcomes = batches.run(items, jobs or batches.default_jobs(), assume_ref, scheduler, strict,
+                               tick=lambda: bar.update(1))
+    result = batches.assemble(items, outcomes, panel, roster_path, labs_path, skipped)
+    team.write(result, outdir, panel, dt.date.today(), coach_view)
+    for failure in result.failures:
+        click.echo(f"FAILED {failure.message}", err=True)
+    click.echo(f"{len(result.athletes)} athlete report(s) and the team summary in {outdir}"
+               + (f"; {len(result.failures)} input(s) failed (listed in team.html)" if result.failures else ""),
+               err=True)
+    if result.failures:
+        sys.exit(batches.EXIT_SOME_FAILED)
+
+
+class _NoBar:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def update(self, n: int) -> None:
+        pass
 
 
 @cli.command()

@@ -1,6 +1,7 @@
-"""Write output files whole or not at all."""
+"""Write output files whole or not at all, under safe names."""
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -26,3 +27,22 @@ def write_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def safe_names(samples: list[str]) -> list[str]:
+    """File-system-safe, distinct names for samples (VCF sample names can hold anything)."""
+    names, used = [], set()
+    for sample in samples:
+        base = safe_name(sample)
+        name, n = base, 1
+        while name.lower() in used:
+            n += 1
+            name = f"{base}_{n}"
+        used.add(name.lower())
+        names.append(name)
+    return names
+
+
+def safe_name(name: str) -> str:
+    """Letters, digits, dot, dash and underscore only: safe as a file name on every system."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "sample"

@@ -286,11 +286,16 @@ def _guidance_item(item: dict[str, Any], cite: _Citations, evidence: dict[str, s
 
 def html(result: SampleResult, panel: Panel, today: dt.date, lab_panel: LabPanel | None = None) -> str:
     """The self-contained HTML report (inline CSS, no scripts, nothing fetched)."""
-    import jinja2  # only the report needs it; `call` stays fast without it
+    return page("report.html", view(result, panel, today, lab_panel))
+
+
+def page(template: str, context: dict[str, Any]) -> str:
+    """Render one of templates/ with autoescaping and strict undefined names."""
+    import jinja2  # only pages need it; `call` stays fast without it
     from markupsafe import Markup
 
     folder = data_dir("templates")
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(folder), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.globals["include_file"] = lambda name: Markup((folder / name).read_text(encoding="utf-8"))
-    return env.get_template("report.html").render(**view(result, panel, today, lab_panel))
+    return env.get_template(template).render(**context)
