@@ -9,6 +9,7 @@ import csv
 import dataclasses
 import os
 import shutil
+import signal
 import tempfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -128,20 +129,26 @@ def run(items: list[str], jobs: int, assume_ref: bool = False, scheduler: str | 
             tick()
             _stop_if_strict(strict, outcomes[-1])
         return outcomes
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupts) as pool:
         futures = {pool.submit(process, item, assume_ref): i for i, item in enumerate(items)}
         outcomes: list[Outcome | None] = [None] * len(items)
         pending = set(futures)
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                outcomes[futures[future]] = future.result()
-                tick()
-                if strict and isinstance(outcomes[futures[future]], Failure):
-                    for other in pending:
-                        other.cancel()
+        try:
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    outcomes[futures[future]] = future.result()
+                    tick()
                     _stop_if_strict(strict, outcomes[futures[future]])
+        except BaseException:               # Ctrl-C or --strict: drop the queued work, then stop
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
     return outcomes
+
+
+def _ignore_interrupts() -> None:
+    """Workers leave Ctrl-C to the parent, which stops the batch cleanly (no worker tracebacks)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _stop_if_strict(strict: bool, outcome: Outcome) -> None:

@@ -25,6 +25,11 @@ class Cli(click.Group):
             return super().invoke(ctx)
         except InputError as err:
             raise BadInput(str(err)) from None
+        except KeyboardInterrupt:
+            # Outputs are renamed into place only when complete, so nothing is half-written.
+            click.echo("Interrupted: every output is either its old or its new version; none is half-written.",
+                       err=True)
+            sys.exit(130)
 
 
 INPUT = click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
@@ -42,6 +47,8 @@ def cli():
 
 
 SAMPLE = click.option("--sample", help="Only this sample of a multi-sample VCF.")
+SHAREABLE = click.option("--shareable", is_flag=True,
+                         help="Make the outputs readable by other users (default: owner only, mode 0600).")
 ASSUME_REF = click.option("--assume-ref", is_flag=True,
                           help="VCF only: read a panel site with no record as homozygous reference "
                                "(for variant-only VCFs from whole-genome calling; marked in the output).")
@@ -59,8 +66,9 @@ ASSUME_REF = click.option("--assume-ref", is_flag=True,
                    "and join with the genes into one plan.")
 @SAMPLE
 @ASSUME_REF
+@SHAREABLE
 def report(input_path: Path, output: str | None, json_path: str | None, labs_path: Path | None,
-           sample: str | None, assume_ref: bool):
+           sample: str | None, assume_ref: bool, shareable: bool):
     """Write the HTML risk-and-plan report for INPUT.
 
     A multi-sample VCF needs --sample NAME, or -o DIR/ for one report per sample.
@@ -85,13 +93,22 @@ def report(input_path: Path, output: str | None, json_path: str | None, labs_pat
     written = []
     for result, name in zip(results, safe_names([r.sample for r in results])):
         html_path = _target(output, name, ".html") if output else Path(f"{name}.itbs.html")
-        write_atomic(html_path, render.html(result, panel, today))
+        json_target = _target(json_path, name, ".json") if json_path else None
+        _refuse_overwriting_inputs([html_path, json_target], [input_path, labs_path])
+        write_atomic(html_path, render.html(result, panel, today), shareable)
         written.append(html_path)
-        if json_path:
-            json_target = _target(json_path, name, ".json")
-            write_atomic(json_target, json.dumps(render.as_json(result, panel), indent=2, ensure_ascii=False) + "\n")
+        if json_target:
+            write_atomic(json_target, json.dumps(render.as_json(result, panel), indent=2, ensure_ascii=False) + "\n",
+                         shareable)
             written.append(json_target)
     click.echo("Wrote " + ", ".join(str(p) for p in written), err=True)
+
+
+def _refuse_overwriting_inputs(outputs: list[Path | None], inputs: list[Path | None]) -> None:
+    given = {p.resolve() for p in inputs if p is not None and p.exists()}
+    for out in outputs:
+        if out is not None and out.resolve() in given:
+            raise InputError(f"{out}: is one of the inputs; choose another output path (inputs are never overwritten)")
 
 
 def _is_folder(path: str) -> bool:
@@ -163,9 +180,10 @@ def call(input_path: Path, as_json: bool, sample: str | None, assume_ref: bool):
 @click.option("--strict", is_flag=True, help="Stop at the first input that fails (exit 2).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @ASSUME_REF
+@SHAREABLE
 def batch(inputs: tuple[str, ...], outdir: Path, jobs: int | None, roster_path: Path | None,
           labs_path: Path | None, coach_view: bool, scheduler: str | None, strict: bool, quiet: bool,
-          assume_ref: bool):
+          assume_ref: bool, shareable: bool):
     """Process a squad: one report per athlete plus a team summary.
 
     INPUT may be files, folders (searched recursively for genotype files), multi-sample
@@ -189,7 +207,7 @@ def batch(inputs: tuple[str, ...], outdir: Path, jobs: int | None, roster_path: 
         outcomes = batches.run(items, jobs or batches.default_jobs(), assume_ref, scheduler, strict,
                                tick=lambda: bar.update(1))
     result = batches.assemble(items, outcomes, panel, roster_path, labs_path, skipped)
-    team.write(result, outdir, panel, dt.date.today(), coach_view)
+    team.write(result, outdir, panel, dt.date.today(), coach_view, shareable)
     for failure in result.failures:
         click.echo(f"FAILED {failure.message}", err=True)
     click.echo(f"{len(result.athletes)} athlete report(s) and the team summary in {outdir}"

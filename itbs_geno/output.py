@@ -8,8 +8,9 @@ from pathlib import Path
 from itbs_geno.errors import InputError
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write to a temporary file beside `path`, then rename: a reader never sees half a file."""
+def write_atomic(path: Path, text: str, shareable: bool = False) -> None:
+    """Write to a temporary file beside `path`, then rename: a reader never sees half a file.
+    The file is readable by its owner only (mode 0600), unless `shareable` (0644 less the umask)."""
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise InputError(f"{path}: the folder {folder} does not exist; create it or choose another output path")
@@ -20,6 +21,8 @@ def write_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
+        if shareable:
+            os.chmod(tmp, 0o644 & ~_umask())
         os.replace(tmp, path)
     except OSError as err:
         Path(tmp).unlink(missing_ok=True)
@@ -46,3 +49,9 @@ def safe_names(samples: list[str]) -> list[str]:
 def safe_name(name: str) -> str:
     """Letters, digits, dot, dash and underscore only: safe as a file name on every system."""
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "sample"
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

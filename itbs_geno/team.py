@@ -26,7 +26,8 @@ MANIFEST = "team.json"
 _SORT = {"higher": 0, "intermediate": 1, "uncertain": 2, "typical": 3, "lower": 4, None: 5}
 
 
-def write(batch: Batch, outdir: Path, panel: Panel, today: dt.date, coach_view: bool = False) -> list[Path]:
+def write(batch: Batch, outdir: Path, panel: Panel, today: dt.date, coach_view: bool = False,
+          shareable: bool = False) -> list[Path]:
     """Write every athlete's report and JSON, then the team files; return what was written."""
     try:
         outdir.mkdir(parents=True, exist_ok=True)
@@ -39,7 +40,7 @@ def write(batch: Batch, outdir: Path, panel: Panel, today: dt.date, coach_view: 
         result = athlete.result
         for name, text in ((f"{athlete.id}.html", render.html(result, panel, today, lab_panel)),
                            (f"{athlete.id}.json", _dumps(render.as_json(result, panel)))):
-            write_atomic(outdir / name, text)
+            write_atomic(outdir / name, text, shareable)
             written.append(outdir / name)
     team_files = {"team.csv": _csv(batch, panel, lab_panel, coach=False),
                   "team.html": _html(batch, panel, today, coach=False)}
@@ -47,10 +48,10 @@ def write(batch: Batch, outdir: Path, panel: Panel, today: dt.date, coach_view: 
         team_files |= {"team_coach.csv": _csv(batch, panel, lab_panel, coach=True),
                        "team_coach.html": _html(batch, panel, today, coach=True)}
     for name, text in team_files.items():
-        write_atomic(outdir / name, text)
+        write_atomic(outdir / name, text, shareable)
         written.append(outdir / name)
     outputs = sorted(p.name for p in written) + [MANIFEST]
-    write_atomic(outdir / MANIFEST, _dumps(team_json(batch, panel, today, outputs)))
+    write_atomic(outdir / MANIFEST, _dumps(team_json(batch, panel, today, outputs)), shareable)
     written.append(outdir / MANIFEST)
     for stale in previous - set(outputs):
         (outdir / stale).unlink(missing_ok=True)

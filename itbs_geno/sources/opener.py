@@ -19,6 +19,9 @@ from typing import BinaryIO
 from itbs_geno.errors import InputError
 
 HEAD_LINES = 60                          # enough to cover every vendor's comment header
+CHUNK = 1 << 20                          # characters decoded at a time
+MAX_LINE = 1 << 20                       # no genotype file has a line anywhere near 1 Mi characters
+MAX_TEXT = 4 << 30                       # a consumer file is ~30 MB; more than 4 GiB of text is a bomb
 GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 # Files a vendor puts beside the genotypes in its zip; never the data itself.
@@ -80,9 +83,28 @@ def _open_zip(path: Path) -> zipfile.ZipFile:
 
 def _opened(path: Path, raw: BinaryIO, compression: str, member: str | None) -> Opened:
     text = _decode(path, raw)
-    lines = _guarded(path, (line.rstrip("\r\n") for line in text))
+    lines = _guarded(path, _split_lines(path, text))
     head = list(itertools.islice(lines, HEAD_LINES))
     return Opened(compression, member, head, itertools.chain(head, lines))
+
+
+def _split_lines(path: Path, text: io.TextIOWrapper) -> Iterator[str]:
+    """Lines from fixed-size chunks, so a file that is one endless line, or a compression bomb,
+    is refused before it can fill memory. (newline=None has turned every line end into \\n.)"""
+    pending, total = "", 0
+    while chunk := text.read(CHUNK):
+        total += len(chunk)
+        if total > MAX_TEXT:
+            raise InputError(f"{path}: decompresses to more than {MAX_TEXT >> 30} GiB of text, far more than "
+                             f"any genotype download; refusing it (a damaged file or a compression bomb)")
+        lines = (pending + chunk).split("\n")
+        pending = lines.pop()
+        if len(pending) > MAX_LINE:
+            raise InputError(f"{path}: has a line longer than {MAX_LINE >> 20} Mi characters, which no genotype "
+                             f"file has; check that this is the right file")
+        yield from lines
+    if pending:
+        yield pending
 
 
 def _decode(path: Path, raw: BinaryIO) -> io.TextIOWrapper:
@@ -111,6 +133,13 @@ def _pick_member(path: Path, archive: zipfile.ZipFile, claims: Callable[[list[st
     encrypted = [m.filename for m in members if m.flag_bits & 0x1]
     if encrypted:
         raise InputError(f"{path}: {encrypted[0]} is password-protected; unzip it yourself and give the .txt file")
+    if any(m.filename.startswith("xl/") or m.filename == "word/document.xml" for m in members):
+        raise InputError(f"{path}: an Excel or Word document, not a genotype download; give the vendor's "
+                         f"original file (or export the sheet as CSV)")
+    huge = [m for m in members if m.file_size > MAX_TEXT]
+    if huge:
+        raise InputError(f"{path}: {huge[0].filename} would decompress to {huge[0].file_size >> 30} GiB, far more "
+                         f"than any genotype download; refusing it (a compression bomb?)")
     if len(members) == 1:
         return members[0]
     genotype_files = [m for m in members if claims(_member_head(path, archive, m))]

@@ -63,14 +63,15 @@ def read(path: Path, panel: Panel, assume_ref: bool = False) -> VcfRead:
                         if line.startswith(("##reference", "##assembly", "##contig"))]
         contigs = {name: vf.header.contigs[name].length for name in vf.header.contigs}
         fmt = "BCF" if vf.format == "BCF" else "VCF"
-    build, basis, warnings = builds.decide(
-        _build_from_data(seen), builds.from_contigs(contigs), builds.from_header(header_lines),
-        kinds=("the data", "the ##contig lengths", "the header"))
-    rows = {s: [] for s in samples}
-    for target in (t for t in targets if t.build == build):
-        found = seen.get(target, [])
-        for sample in samples:
-            rows[sample].extend(vcf_calls.rows_for(target, found, sample, assume_ref))
+        build, basis, warnings = builds.decide(
+            _build_from_data(seen), builds.from_contigs(contigs), builds.from_header(header_lines),
+            kinds=("the data", "the ##contig lengths", "the header"))
+        # Records are read while the file is open, so any decoding error is reported as bad input.
+        rows = {s: [] for s in samples}
+        for target in (t for t in targets if t.build == build):
+            found = seen.get(target, [])
+            for sample in samples:
+                rows[sample].extend(vcf_calls.rows_for(target, found, sample, assume_ref))
     return VcfRead(samples, compression, fmt, index, build, basis, warnings, records, rows)
 
 
@@ -104,7 +105,7 @@ def _variant_file(path: Path, compression: str):
         raise InputError(f"{path}: not a readable VCF/BCF ({_reason(err)}); check the file is complete") from None
     try:
         yield vf
-    except (OSError, ValueError) as err:
+    except (OSError, ValueError, IndexError, KeyError) as err:   # htslib's ways of saying "malformed"
         raise InputError(f"{path}: a malformed VCF record ({_reason(err)}); "
                          f"check the header lists every sample and the columns match it") from None
     finally:
@@ -116,7 +117,10 @@ def _variant_file(path: Path, compression: str):
 
 
 def _reason(err: Exception) -> str:
-    return str(err).strip().rstrip(".") or type(err).__name__
+    text = str(err).strip().rstrip(".")
+    if "does not have valid header" in text:
+        return "its header is not a valid VCF header"          # pysam's wording quotes bytes reprs
+    return text or type(err).__name__
 
 
 class _GzipFeeder:
