@@ -8,6 +8,11 @@ class Sites:
     ids: frozenset[str]                    # rsIDs, their merged aliases, and proxy rsIDs
     positions: frozenset[tuple[str, str]]  # (chromosome, position) in every supported build
 
+    @property
+    def position_values(self) -> frozenset[str]:
+        """The positions alone: a cheap first test before building a (chromosome, position) pair."""
+        return frozenset(pos for _, pos in self.positions)
+
     def has_position(self, chrom: str, pos: str) -> bool:
         """Position matching catches panel SNPs a vendor lists under an internal ID."""
         return (chrom, pos) in self.positions

@@ -11,8 +11,7 @@ from itbs_geno.sites import Sites
 HEADER_IDS = frozenset({"rsid", "rs", "snp", "snpid", "snp_id", "name", "id", "marker", "markername", "snp.name"})
 
 
-def split_whitespace(line: str) -> list[str]:
-    return line.split()
+split_whitespace = str.split          # str.split(line) splits on any run of whitespace
 
 
 def split_quoted_csv(line: str) -> list[str]:
@@ -42,33 +41,47 @@ def read_rows(lines: Iterable[str], sites: Sites, tally: Tally, layout: Layout) 
 
     Comment lines and the column-header row are skipped. Rows of the wrong shape are
     counted as malformed and, at a panel site, reported as a problem instead of a genotype.
+    The loop runs once per line of a ~1M-line file, so it does as little as it can: a row
+    is only cleaned up and parsed once its ID or position says it is a panel site.
     """
-    split, expected, genotype_columns = layout.split, layout.fields, layout.genotype
-    for line in lines:
-        if not line or line[0] == "#":
-            continue
-        fields = split(line)
-        if len(fields) != expected:
-            if not line.strip():
+    split, expected = layout.split, layout.fields
+    id_at, chrom_at, pos_at = layout.id, layout.chrom, layout.pos
+    first, second = layout.genotype[0], layout.genotype[-1]
+    ids, positions = sites.ids, sites.position_values
+    variants = no_calls = malformed = 0
+    try:
+        for line in lines:
+            if not line or line[0] == "#":
                 continue
-            tally.variants += 1
-            tally.malformed += 1
-            matched = {f.strip() for f in fields} & sites.ids
-            if matched:
-                yield RawCall(min(matched), "", None, None, line.strip(),
-                              f"the line has {len(fields)} fields, expected {expected}")
-            continue
-        if fields[layout.id].strip().lower() in HEADER_IDS:
-            continue
-        tally.variants += 1
-        tally.no_calls += all(fields[g].strip() in NO_CALL_TEXT for g in genotype_columns)
-        ident, pos = fields[layout.id].strip(), fields[layout.pos].strip()
-        chrom = fields[layout.chrom].strip().removeprefix("chr")
-        chrom = layout.chromosomes.get(chrom, chrom)
-        if ident in sites.ids or sites.has_position(chrom, pos):
-            yield _raw_call(fields, ident, chrom, pos, layout)
-        elif "," in ident and _ids(ident) & sites.ids:
-            yield _raw_call(fields, min(_ids(ident) & sites.ids), chrom, pos, layout)
+            fields = split(line)
+            if len(fields) != expected:
+                if line.strip():
+                    variants += 1
+                    malformed += 1
+                    matched = {f.strip() for f in fields} & ids
+                    if matched:
+                        yield RawCall(min(matched), "", None, None, line.strip(),
+                                      f"the line has {len(fields)} fields, expected {expected}")
+                continue
+            ident, pos = fields[id_at], fields[pos_at]
+            if not pos.isdigit() and ident.strip().lower() in HEADER_IDS:
+                continue                            # the column-header row
+            variants += 1
+            if fields[first] in NO_CALL_TEXT and fields[second] in NO_CALL_TEXT:
+                no_calls += 1
+            if ident in ids or (pos in positions and sites.has_position(_chromosome(fields[chrom_at], layout), pos)):
+                yield _raw_call(fields, ident, layout)
+            elif "," in ident and _ids(ident) & ids:
+                yield _raw_call(fields, min(_ids(ident) & ids), layout)
+    finally:
+        tally.variants += variants
+        tally.no_calls += no_calls
+        tally.malformed += malformed
+
+
+def _chromosome(text: str, layout: Layout) -> str:
+    chrom = text.strip().removeprefix("chr")
+    return layout.chromosomes.get(chrom, chrom)
 
 
 def _ids(ident: str) -> set[str]:
@@ -76,8 +89,10 @@ def _ids(ident: str) -> set[str]:
     return {i.strip() for i in ident.split(",")}
 
 
-def _raw_call(fields: list[str], ident: str, chrom: str, pos: str, layout: Layout) -> RawCall:
+def _raw_call(fields: list[str], ident: str, layout: Layout) -> RawCall:
     text = " ".join(fields[g].strip() for g in layout.genotype)
+    pos, chrom = fields[layout.pos].strip(), _chromosome(fields[layout.chrom], layout)
+    ident = ident.strip()
     position = int(pos) if pos.isdigit() else None
     try:
         return RawCall(ident, chrom, position, layout.parse(fields), text)

@@ -83,7 +83,7 @@ def _open_zip(path: Path) -> zipfile.ZipFile:
 
 def _opened(path: Path, raw: BinaryIO, compression: str, member: str | None) -> Opened:
     text = _decode(path, raw)
-    lines = _guarded(path, _split_lines(path, text))
+    lines = _split_lines(path, text)
     head = list(itertools.islice(lines, HEAD_LINES))
     return Opened(compression, member, head, itertools.chain(head, lines))
 
@@ -92,7 +92,7 @@ def _split_lines(path: Path, text: io.TextIOWrapper) -> Iterator[str]:
     """Lines from fixed-size chunks, so a file that is one endless line, or a compression bomb,
     is refused before it can fill memory. (newline=None has turned every line end into \\n.)"""
     pending, total = "", 0
-    while chunk := text.read(CHUNK):
+    while chunk := _read(path, text):
         total += len(chunk)
         if total > MAX_TEXT:
             raise InputError(f"{path}: decompresses to more than {MAX_TEXT >> 30} GiB of text, far more than "
@@ -118,10 +118,10 @@ def _decode(path: Path, raw: BinaryIO) -> io.TextIOWrapper:
     return io.TextIOWrapper(buffered, encoding=encoding, errors="replace", newline=None)
 
 
-def _guarded(path: Path, lines: Iterator[str]) -> Iterator[str]:
-    """Re-raise decompression failures in the middle of a stream as one clear InputError."""
+def _read(path: Path, text: io.TextIOWrapper) -> str:
+    """The next chunk; a decompression failure mid-stream becomes one clear InputError."""
     try:
-        yield from lines
+        return text.read(CHUNK)
     except (OSError, EOFError, zlib.error, zipfile.BadZipFile):
         raise InputError(f"{path}: the compressed data is truncated or damaged; download it again") from None
 
