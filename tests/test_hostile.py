@@ -274,3 +274,40 @@ def test_an_interrupted_batch_leaves_old_or_new_files_never_half_written(tmp_pat
     for name, data in after.items():
         complete = data.rstrip().endswith(b"</html>") or name.endswith((".json", ".csv"))
         assert data == before.get(name) or complete, name
+
+
+HOSTILE = ['<script>alert(1)</script>', '"><img src=x onerror=alert(2)>', "javascript:alert(3)"]
+
+
+def assert_inert(page: str) -> None:
+    """No active content or external load that our templates did not put there."""
+    assert "Content-Security-Policy" in page and "default-src 'none'" in page
+    lowered = page.lower()
+    assert "<script" not in lowered and "<img" not in lowered and "onerror=" not in lowered
+    assert 'href="javascript:' not in lowered and "src=" not in lowered
+    without_links = re.sub(r"<a\b[^>]*>.*?</a>", "", page, flags=re.S)
+    assert "http:" not in without_links and "https:" not in without_links
+
+
+def test_hostile_names_come_out_escaped_on_every_page(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    member = f"{HOSTILE[0]}.txt"
+    (folder / "a.zip").write_bytes(zipped({member: V5}))
+    (folder / "b.txt").write_text(V5.replace("build 37", f"build 37 {HOSTILE[1]}"))
+    roster = tmp_path / "roster.csv"
+    roster.write_text(f'file,athlete_id,name,sport\na.zip,"{HOSTILE[1]}","{HOSTILE[2]}","{HOSTILE[0]}"\n')
+    out = tmp_path / "team"
+    result = CliRunner().invoke(cli, ["batch", str(folder), "-o", str(out), "--roster", str(roster), "--coach-view"])
+    assert result.exit_code == 0, result.output
+    pages = sorted(out.glob("*.html"))
+    assert len(pages) == 4                                    # two athletes, team and coach views
+    for page in pages:
+        assert_inert(page.read_text())
+    team = (out / "team.html").read_text()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in team and "javascript:alert(3)" in team
+    report = CliRunner().invoke(cli, ["report", str(folder / "a.zip"), "-o", str(tmp_path / "r.html")])
+    assert report.exit_code == 0
+    page = (tmp_path / "r.html").read_text()
+    assert_inert(page)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;.txt" in page
