@@ -1,13 +1,15 @@
-"""Living DNA raw data: "# Living DNA" comments, then `rsid chromosome position genotype`.
+"""Living DNA raw data: "# Living DNA customer genotype data download file" comments, then
+`rsid chromosome position genotype`, tab-separated (even when the file is named .csv).
 
-Living DNA reports plus-strand genotypes on GRCh37; the comment header names the vendor.
+The header says "Genotypes are presented on the forward strand" and names GRCh37. IDs
+include rsIDs, Affymetrix-style `AX-…` and `chrom:pos` names, which are matched by position.
 """
 
 from itbs_geno.sources._table import Layout
 
 NAME = "livingdna"
 LABEL = "LivingDNA"
-STRAND = "documented"
+STRAND = "declared"
 
 _LAYOUT = Layout("genotype", 4)
 
