@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from itbs_geno.cli import cli
 from itbs_geno.model import Status
 from itbs_geno.pipeline import analyse
+from itbs_geno.sources import vcf_scan
 
 from vcf_factory import PERSON, PERSON_CALLS, Vcf
 
@@ -167,13 +168,26 @@ def test_repeat_allele_that_is_not_a_run_of_a_is_refused(tmp_path, panel):
     assert call.status is Status.NO_CALL and "not a longer or shorter run of A" in call.flag
 
 
-def test_unindexed_stream_stops_after_the_last_panel_site(tmp_path, panel):
-    # A broken line after every panel site is never reached, so it cannot fail the run.
-    vcf = Vcf(tail=["18\t100\t.\tA\tG\t50\tPASS\t.\tGT\t0/1", "19\tbroken line"])
+def test_unindexed_stream_stops_after_the_last_panel_site(tmp_path, panel, monkeypatch):
+    # A broken line far after every panel site is never reached, so it cannot fail the run.
+    monkeypatch.setattr(vcf_scan, "BLOCK", 256)              # small blocks, as a big file has
+    monkeypatch.setattr(vcf_scan, "CHECKED", 2)
+    filler = [f"18\t{100 + i}\t.\tA\tG\t50\tPASS\t.\tGT\t0/1" for i in range(200)]
+    vcf = Vcf(tail=[*filler, "19\tbroken line"])
     for kind in ("vcf", "gzip", "bgzip"):
         [result] = analyse(vcf.write(tmp_path, name=kind, kind=kind), panel)
         assert calls(result) == PERSON_CALLS
-        assert result.source.variants == 7
+        assert 6 < result.source.variants < 20              # stopped within a block of chromosome 18
+
+
+def test_text_pass_keeps_a_gvcf_block_that_starts_in_an_earlier_block(tmp_path, panel, monkeypatch):
+    monkeypatch.setattr(vcf_scan, "BLOCK", 128)
+    monkeypatch.setattr(vcf_scan, "CHECKED", 1)
+    filler = [("11", 66500000 + i, "A", "G", ["0/1"]) for i in range(20)]
+    block = [("11", 66560000, "A", "<NON_REF>", ["0/0"], {"info": "END=66561000"})]
+    after = [("11", 66561001 + i, "A", "G", ["0/1"]) for i in range(20)]
+    [result] = analyse(Vcf(records=filler + block + after).write(tmp_path), panel)
+    assert str(by_rsid(result)["rs1815739"].call.genotype) == "CC"
 
 
 SQUAD = ["Ana", "Ben", "Cai"]

@@ -18,7 +18,7 @@ from itbs_geno import build as builds
 from itbs_geno.errors import InputError
 from itbs_geno.model import RawCall
 from itbs_geno.panel import Panel
-from itbs_geno.sources import vcf_calls, vcf_sites
+from itbs_geno.sources import vcf_calls, vcf_scan, vcf_sites
 from itbs_geno.sources.opener import sniff_compression
 from itbs_geno.sources.vcf_sites import Target
 
@@ -51,13 +51,19 @@ def read(path: Path, panel: Panel, assume_ref: bool = False) -> VcfRead:
 
     pysam.set_verbosity(0)           # htslib would print warnings on stderr, outside our one-line rule
     compression = _compression(path)
-    with _variant_file(path, compression) as vf:
+    targets = vcf_sites.targets(panel)
+    scanned = None
+    if not _is_bcf(path, compression) and not (compression == "bgzf" and _index_kind(path)):
+        # An unindexed text VCF: a fast text pass keeps the few records near the sites.
+        scanned = vcf_scan.prefilter(path, compression, targets)
+    with _variant_file(path, scanned[0] if scanned else None) as vf:
         samples = tuple(vf.header.samples)
         if not samples:
             raise InputError(f"{path}: the VCF has no sample columns (sites only), so there are no genotypes to read")
         index = _index_kind(path) if vf.index is not None else None
-        targets = vcf_sites.targets(panel)
         records, seen = _collect(vf, targets, indexed=index is not None)
+        if scanned:
+            records = scanned[1]
         # Only the lines that name the reference: command lines often mention other builds.
         header_lines = [line for line in str(vf.header).splitlines()
                         if line.startswith(("##reference", "##assembly", "##contig"))]
@@ -86,16 +92,25 @@ def _compression(path: Path) -> str:
 
 
 def _index_kind(path: Path) -> str | None:
-    return next((kind for kind in ("csi", "tbi") if Path(f"{path}.{kind}").exists()), "index")
+    return next((kind for kind in ("csi", "tbi") if Path(f"{path}.{kind}").exists()), None)
+
+
+def _is_bcf(path: Path, compression: str) -> bool:
+    opener = gzip.open if compression in ("gzip", "bgzf") else open
+    try:
+        with opener(path, "rb") as fh:
+            return fh.read(3) == b"BCF"
+    except (OSError, EOFError, zlib.error):
+        return False                         # pysam will report the damage
 
 
 @contextmanager
-def _variant_file(path: Path, compression: str):
-    """pysam.VariantFile on the path; a plain-gzip VCF (which htslib cannot seek) is fed
-    through a pipe by a thread that decompresses it, so it is still read in one pass."""
+def _variant_file(path: Path, prefiltered: bytes | None):
+    """pysam.VariantFile on the path, or on the prefiltered records (fed through a pipe by a
+    thread, so nothing is written to disk)."""
     import pysam
 
-    feeder = _GzipFeeder(path) if compression == "gzip" else None
+    feeder = _BytesFeeder(prefiltered) if prefiltered is not None else None
     source = feeder.start() if feeder else str(path)
     try:
         vf = pysam.VariantFile(source)
@@ -112,8 +127,6 @@ def _variant_file(path: Path, compression: str):
         vf.close()
         if feeder:
             feeder.stop()
-    if feeder and feeder.error:
-        raise InputError(f"{path}: the compressed data is truncated or damaged; download it again")
 
 
 def _reason(err: Exception) -> str:
@@ -123,9 +136,11 @@ def _reason(err: Exception) -> str:
     return text or type(err).__name__
 
 
-class _GzipFeeder:
-    def __init__(self, path: Path):
-        self.path, self.error = path, None
+class _BytesFeeder:
+    """Writes bytes into a pipe from a thread, for pysam to read as /dev/fd/N."""
+
+    def __init__(self, data: bytes):
+        self.data = data
         self.read_fd, self.write_fd = os.pipe()
 
     def start(self) -> str:
@@ -134,13 +149,10 @@ class _GzipFeeder:
 
     def _run(self) -> None:
         try:
-            with gzip.open(self.path, "rb") as src, os.fdopen(self.write_fd, "wb") as dst:
-                while chunk := src.read(1 << 20):
-                    dst.write(chunk)
+            with os.fdopen(self.write_fd, "wb") as dst:
+                dst.write(self.data)
         except BrokenPipeError:
             pass                             # the reader stopped early: every panel site was passed
-        except (OSError, EOFError, zlib.error) as err:
-            self.error = err
 
     def stop(self) -> None:
         try:

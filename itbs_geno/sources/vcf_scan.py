@@ -1,0 +1,179 @@
+"""A fast first pass over an unindexed text VCF: keep the header and the few records near the
+panel's sites, count the rest, and hand only that to pysam.
+
+A whole-genome VCF has millions of records and pysam parses each one (~3 µs); here the
+text is read in large blocks, and a block is halved until each part either cannot reach a
+panel site — judged from its first and last record, and the record just before it, which a
+gVCF reference block may stretch over a site — or is small enough to split into lines.
+VCFs are sorted by position, so this sees exactly the records a full pass would; it stops
+once every site's chromosome is behind it.
+The first records are always passed on too, so a systematically malformed file still fails.
+"""
+
+import zlib
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from itbs_geno.errors import InputError
+from itbs_geno.sources.vcf_sites import Target
+
+BLOCK = 4 << 20
+CHECKED = 1000        # the first records always go to pysam too, so a malformed file is still caught
+
+
+SMALL = 64 << 10      # regions at most this long are split into lines
+
+
+def prefilter(path: Path, compression: str, targets: Iterable[Target]) -> tuple[bytes, int]:
+    """(a small VCF holding the header and every record that may concern a site, records read)."""
+    wanted: dict[bytes, list[tuple[int, int]]] = {}
+    for t in targets:
+        wanted.setdefault(t.chrom.encode(), []).append((t.pos, t.end))
+    last_end = {c: max(e for _, e in ivs) for c, ivs in wanted.items()}
+    header, kept, records, chroms = [], {}, 0, []
+    previous: bytes | None = None          # the last record before the current block
+    chunks = _gunzipped(path) if compression in ("gzip", "bgzf") else _plain(path)
+    try:
+        for block in _blocks(chunks):
+            if not records and block.startswith(b"#"):
+                block = _take_header(block, header)
+                if not block:
+                    continue
+            if records < CHECKED:
+                first_records = block.split(b"\n", CHECKED - records)[: CHECKED - records]
+                kept.update(dict.fromkeys(line for line in first_records if line))
+            records += block.count(b"\n")
+            _scan(block, previous, wanted, kept, chroms)
+            previous = _last_line(block)
+            finished = set(chroms[:-1])                 # sorted: earlier chromosomes are behind us
+            last_chrom, last_pos = _key(previous)
+            if last_chrom in wanted and last_pos > last_end[last_chrom]:
+                finished.add(last_chrom)
+            if finished >= set(wanted):
+                break
+    except (OSError, EOFError, zlib.error) as err:
+        raise InputError(f"{path}: the compressed data is truncated or damaged ({err}); download it again") from None
+    if not header:
+        raise InputError(f"{path}: not a readable VCF (no header lines); check the file is complete")
+    return b"".join(header) + b"".join(line + b"\n" for line in kept), records
+
+
+def _scan(data: bytes, before: bytes | None, wanted: dict[bytes, list[tuple[int, int]]],
+          kept: dict[bytes, None], chroms: list[bytes]) -> None:
+    """Halve `data` (whole lines) until a part either cannot reach a site (skipped unread)
+    or is small enough to read line by line. `before` is the record just before `data`."""
+    first_chrom, first_pos = _key(data[: data.find(b"\n")])
+    last_chrom, last_pos = _key(_last_line(data))
+    start = _key(before) if before else (first_chrom, first_pos)
+    if start[0] == last_chrom:
+        if not _may_hold(wanted, start, (last_chrom, last_pos)):
+            _note(chroms, last_chrom)
+            return
+    if len(data) <= SMALL:
+        lines = ([before] if before else []) + data[:-1].split(b"\n")
+        for line in lines:
+            _note(chroms, _key(line)[0])
+        kept.update(dict.fromkeys(_pick(lines, wanted)))
+        return
+    middle = data.find(b"\n", len(data) // 2) + 1
+    if not 0 < middle < len(data):
+        middle = data.find(b"\n") + 1
+    left, right = data[:middle], data[middle:]
+    _scan(left, before, wanted, kept, chroms)
+    if right:
+        _scan(right, _last_line(left), wanted, kept, chroms)
+
+
+def _note(chroms: list[bytes], chrom: bytes) -> None:
+    if not chroms or chroms[-1] != chrom:
+        chroms.append(chrom)
+
+
+def _last_line(data: bytes) -> bytes:
+    return data[data.rfind(b"\n", 0, len(data) - 1) + 1: -1]
+
+
+def _plain(path: Path) -> Iterator[bytes]:
+    with open(path, "rb") as fh:
+        while chunk := fh.read(BLOCK):
+            yield chunk
+
+
+def _gunzipped(path: Path) -> Iterator[bytes]:
+    """Decompressed chunks of a gzip or BGZF file (BGZF is many gzip members back to back).
+    zlib directly: the gzip module's buffering costs as much again as the decompression."""
+    inflater, in_member = zlib.decompressobj(zlib.MAX_WBITS | 16), False
+    with open(path, "rb") as fh:
+        while raw := fh.read(BLOCK):
+            while raw:
+                in_member = True
+                yield inflater.decompress(raw, BLOCK)      # bounded: a plain gzip is one huge member
+                raw = inflater.unconsumed_tail
+                if inflater.eof:               # the next member starts in the leftover bytes
+                    raw, in_member = inflater.unused_data, False
+                    inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+    if in_member:
+        raise EOFError("the compressed stream ends in the middle of a member")
+
+
+def _blocks(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """Blocks of whole lines, each ending in a newline (CRLF turned into LF)."""
+    pending, size = [], 0
+    for chunk in chunks:
+        pending.append(chunk)
+        size += len(chunk)
+        if size < BLOCK:
+            continue
+        data = b"".join(pending)
+        cut = data.rfind(b"\n") + 1
+        pending, size = [data[cut:]], len(data) - cut
+        if cut:
+            yield _lf(data[:cut])
+    data = b"".join(pending)
+    if data.strip():
+        yield _lf(data if data.endswith(b"\n") else data + b"\n")
+
+
+def _lf(data: bytes) -> bytes:
+    return data.replace(b"\r\n", b"\n") if b"\r" in data else data
+
+
+def _take_header(block: bytes, header: list[bytes]) -> bytes:
+    position = 0
+    while block.startswith(b"#", position):
+        end = block.find(b"\n", position) + 1
+        header.append(block[position:end])
+        position = end
+    return block[position:]
+
+
+def _key(line: bytes) -> tuple[bytes, int]:
+    fields = line.split(b"\t", 2)
+    chrom = fields[0].removeprefix(b"chr")
+    chrom = b"MT" if chrom == b"M" else chrom
+    try:
+        return chrom, int(fields[1])
+    except (IndexError, ValueError):
+        return chrom, -1                    # a malformed record: pysam will say so if it matters
+
+
+def _may_hold(wanted: dict[bytes, list[tuple[int, int]]], start: tuple[bytes, int], end: tuple[bytes, int]) -> bool:
+    """Whether the records from `start` to `end`, on one chromosome, can reach a site."""
+    return any(s <= end[1] and e >= start[1] for s, e in wanted.get(start[0], ()))
+
+
+def _pick(lines: list[bytes], wanted: dict[bytes, list[tuple[int, int]]]) -> list[bytes]:
+    """Records at a site, and for each site the last record before it (a gVCF block may span
+    it), in file order (pysam's reader stops early on the assumption that records are sorted)."""
+    keep, before = set(), {}
+    for i, line in enumerate(lines):
+        if not line or line.startswith(b"#"):
+            continue
+        chrom, pos = _key(line)
+        for s, e in wanted.get(chrom, ()):
+            if s <= pos <= e:
+                keep.add(i)
+            elif pos < s:
+                before[(chrom, s)] = i
+    keep.update(before.values())
+    return [lines[i] for i in sorted(keep)]
