@@ -1,18 +1,24 @@
-"""The command line: options in, one pipeline call, output out. Exit codes live here only."""
+"""The command line: options in, one pipeline call, output out. Exit codes live here only.
+
+The pipeline, panel and renderer are imported inside the commands that use them, so
+`--help` and `--version` load click and nothing else."""
+
+from __future__ import annotations
 
 import datetime as dt
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from itbs_geno import __version__
 from itbs_geno.errors import InputError
-from itbs_geno.model import SampleResult
 from itbs_geno.output import safe_names, write_atomic
-from itbs_geno.panel import load_panel
-from itbs_geno.pipeline import analyse, attach_labs
+
+if TYPE_CHECKING:
+    from itbs_geno.model import SampleResult
 
 
 class BadInput(click.ClickException):
@@ -80,6 +86,8 @@ def report(input_path: Path, output: str | None, json_path: str | None, labs_pat
         itbs-geno report squad.vcf.gz -o reports/
     """
     from itbs_geno import render
+    from itbs_geno.panel import load_panel
+    from itbs_geno.pipeline import analyse, attach_labs
 
     panel = load_panel()
     results = _select(analyse(input_path, panel, assume_ref), sample)
@@ -149,6 +157,8 @@ def call(input_path: Path, as_json: bool, sample: str | None, assume_ref: bool):
         itbs-geno call genome.zip
         itbs-geno call genome.zip --json > calls.json
     """
+    from itbs_geno.panel import load_panel
+    from itbs_geno.pipeline import analyse
     from itbs_geno.render import as_json as to_json
 
     panel = load_panel()
@@ -197,6 +207,7 @@ def batch(inputs: tuple[str, ...], outdir: Path, jobs: int | None, roster_path: 
     """
     from itbs_geno import batch as batches
     from itbs_geno import team
+    from itbs_geno.panel import load_panel
 
     panel = load_panel()
     items, skipped = batches.expand(inputs, outdir)
@@ -236,6 +247,8 @@ def panel():
     Example:
         itbs-geno panel
     """
+    from itbs_geno.panel import load_panel
+
     data = load_panel()
     click.echo(f"itbs-geno panel {data.version} ({data.date})")
     rows = []
@@ -259,6 +272,9 @@ def inspect(input_path: Path):
     Example:
         itbs-geno inspect genome.zip
     """
+    from itbs_geno.panel import load_panel
+    from itbs_geno.pipeline import analyse
+
     panel = load_panel()
     results = analyse(input_path, panel)
     s = results[0].source

@@ -1,6 +1,7 @@
 """SampleResult -> the JSON contract, and -> a plain view dict that the HTML template only prints."""
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -291,11 +292,17 @@ def html(result: SampleResult, panel: Panel, today: dt.date, lab_panel: LabPanel
 
 def page(template: str, context: dict[str, Any]) -> str:
     """Render one of templates/ with autoescaping and strict undefined names."""
+    return _environment().get_template(template).render(**context)
+
+
+@functools.cache
+def _environment():
+    """One Jinja environment per process, so a batch compiles each template once."""
     import jinja2  # only pages need it; `call` stays fast without it
     from markupsafe import Markup
 
     folder = data_dir("templates")
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(folder), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.globals["include_file"] = lambda name: Markup((folder / name).read_text(encoding="utf-8"))
-    return env.get_template(template).render(**context)
+    env.globals["include_file"] = functools.cache(lambda name: Markup((folder / name).read_text(encoding="utf-8")))
+    return env

@@ -1,0 +1,194 @@
+#!/usr/bin/env python3
+"""The speed and memory suite: itbs-geno against grep, zcat, pandas and snps, in one run.
+
+Inputs are generated on demand into WORKDIR (reused when present, never committed).
+Each measurement alternates ours and the baseline, repeats, and takes the median; peak
+RSS comes from GNU time. Targets are ratios measured in the same run (README: "Speed").
+
+usage: python benchmarks/suite.py [--workdir DIR] [--repeats 3] [--quick]
+"""
+
+import argparse
+import gzip
+import importlib.util
+import json
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import ancestry_text, twentythree_text  # noqa: E402
+
+ITBS = [sys.executable, "-m", "itbs_geno"]
+IDS = ["rs12722", "rs1800012", "rs1800795", "rs3025058", "rs35068180", "rs679620", "rs1815739"]
+# GRCh38 positions of the panel sites, for the whole-genome VCF (no rsIDs).
+VCF_SITES = {("7", 22727026): ("C", "G"), ("9", 134842570): ("C", "T"), ("11", 66560624): ("C", "T"),
+             ("11", 102842889): ("C", "T"), ("17", 50200388): ("C", "A")}
+VCF_LENGTHS = {"7": 159345973, "9": 138394717, "11": 135086622, "17": 83257441, "20": 64444167}
+
+
+def run(cmd: list[str] | str, shell: bool = False, stdout=subprocess.PIPE) -> tuple[float, float | None]:
+    """(wall seconds, peak RSS in MB) of one command; RSS via GNU time when not a shell pipeline."""
+    timed = cmd if shell else ["/usr/bin/time", "-f", "%M", *cmd]
+    start = time.perf_counter()
+    result = subprocess.run(timed, shell=shell, stdout=stdout, stderr=subprocess.PIPE, text=True)
+    wall = time.perf_counter() - start
+    if result.returncode not in (0, 1):           # grep exits 1 when nothing matches
+        raise SystemExit(f"failed: {cmd}: {result.stderr[-500:]}")
+    rss = None if shell else int(result.stderr.strip().splitlines()[-1]) / 1024
+    return wall, rss
+
+
+def compare(ours: list[str], baseline, repeats: int, shell: bool = True) -> tuple[float, float, float]:
+    """Alternate ours and the baseline; return (ours median s, baseline median s, ours peak MB)."""
+    mine, theirs, peaks = [], [], []
+    for _ in range(repeats):
+        wall, rss = run(ours)
+        mine.append(wall)
+        peaks.append(rss)
+        theirs.append(run(baseline, shell=shell)[0])
+    return statistics.median(mine), statistics.median(theirs), max(peaks)
+
+
+def make_inputs(work: Path, quick: bool) -> dict[str, Path]:
+    scale = 20 if quick else 1
+    made = {}
+    for name, text in (("23andme_v5", lambda: twentythree_text(640_000 // scale, seed=5)),
+                       ("23andme_v3", lambda: twentythree_text(960_000 // scale, seed=3)),
+                       ("ancestry", lambda: ancestry_text(700_000 // scale))):
+        txt = work / f"{name}.txt"
+        if not txt.exists():
+            txt.write_text(text(), newline="")
+            with zipfile.ZipFile(work / f"{name}.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+                archive.write(txt, txt.name)
+            (work / f"{name}.txt.gz").write_bytes(gzip.compress(txt.read_bytes(), mtime=0))
+        made |= {name: txt, f"{name}.zip": work / f"{name}.zip", f"{name}.gz": work / f"{name}.txt.gz"}
+    shuffled = work / "23andme_v5_shuffled.txt"
+    if not shuffled.exists():
+        lines = made["23andme_v5"].read_text().splitlines()
+        header = [line for line in lines if line.startswith("#")]
+        body = [line for line in lines if not line.startswith("#")]
+        random.Random(7).shuffle(body)
+        shuffled.write_text("\n".join(header + body) + "\n")
+    made["shuffled"] = shuffled
+    made |= make_vcfs(work, 5_000_000 // scale, 2_500 // (10 if quick else 1))
+    return made
+
+
+def make_vcfs(work: Path, records: int, samples: int) -> dict[str, Path]:
+    import pysam
+
+    wgs, multi = work / "wgs.vcf", work / "squad.vcf"
+    if not (work / "wgs.vcf.gz").exists():
+        rng = random.Random(11)
+        with open(wgs, "w") as out:
+            out.write("##fileformat=VCFv4.2\n##reference=GRCh38\n")
+            for chrom, length in VCF_LENGTHS.items():
+                out.write(f"##contig=<ID=chr{chrom},length={length}>\n")
+            out.write('##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
+                      "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tWGS001\n")
+            per = records // len(VCF_LENGTHS)
+            for chrom, length in VCF_LENGTHS.items():
+                sites = sorted({*rng.sample(range(10_000, length - 10), per),
+                                *(p for c, p in VCF_SITES if c == chrom)})
+                for pos in sites:
+                    ref, alt = VCF_SITES.get((chrom, pos)) or rng.sample("ACGT", 2)
+                    out.write(f"chr{chrom}\t{pos}\t.\t{ref}\t{alt}\t50\tPASS\t.\tGT\t{rng.choice(('0/1', '1/1'))}\n")
+        pysam.tabix_compress(str(wgs), str(wgs) + ".gz", force=True)
+        pysam.tabix_index(str(wgs) + ".gz", preset="vcf", force=True)
+        shutil.copy(str(wgs) + ".gz", work / "wgs_noindex.vcf.gz")
+        with open(wgs, "rb") as src, gzip.open(work / "wgs_plain.vcf.gz", "wb", compresslevel=6) as dst:
+            shutil.copyfileobj(src, dst)
+        wgs.unlink()
+    if not (work / "squad.vcf.gz").exists():
+        rng = random.Random(13)
+        names = [f"A{i:04d}" for i in range(samples)]
+        with open(multi, "w") as out:
+            out.write("##fileformat=VCFv4.2\n##reference=GRCh38\n##contig=<ID=chr11,length=135086622>\n"
+                      '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
+                      "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t" + "\t".join(names) + "\n")
+            for pos in sorted({*rng.sample(range(60_000_000, 70_000_000), 2_000), 66560624}):
+                ref, alt = ("C", "T") if pos == 66560624 else rng.sample("ACGT", 2)
+                gts = "\t".join(rng.choice(("0/0", "0/1", "1/1")) for _ in names)
+                out.write(f"chr11\t{pos}\t.\t{ref}\t{alt}\t50\tPASS\t.\tGT\t{gts}\n")
+        pysam.tabix_compress(str(multi), str(multi) + ".gz", force=True)
+        multi.unlink()
+    return {"wgs_tbi": work / "wgs.vcf.gz", "wgs_bgzip": work / "wgs_noindex.vcf.gz",
+            "wgs_gzip": work / "wgs_plain.vcf.gz", "squad": work / "squad.vcf.gz"}
+
+
+def call_json(path: Path) -> list:
+    out = subprocess.run([*ITBS, "call", "--json", str(path)], capture_output=True, text=True, check=True).stdout
+    return [[(m["rsid"], m["status"], m["genotype"]) for m in r["markers"]] for r in json.loads(out)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "itbs-geno-bench")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="tiny inputs: checks that the suite runs")
+    args = parser.parse_args()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    inputs = make_inputs(args.workdir, args.quick)
+    ids = args.workdir / "ids.txt"
+    ids.write_text("\n".join(IDS) + "\n")
+    rows = []
+
+    def row(label, path, baseline_name, ours_s, base_s, rss, target):
+        size = path.stat().st_size / 1e6 if path else 0
+        rows.append(f"| {label} | {size:.1f} MB | {ours_s:.3f} s | {baseline_name} | {base_s:.3f} s "
+                    f"| {ours_s / base_s:.2f}× | {rss:.0f} MB | {target} |")
+
+    grep = f"grep -F -w -f {ids}"
+    for name in ("23andme_v5", "23andme_v3", "ancestry"):
+        txt = inputs[name]
+        ours = [*ITBS, "call", "--json"]
+        row(f"{name} .txt", txt, "grep", *compare([*ours, str(txt)], f"{grep} {txt} | cat", args.repeats), "≤ 3× grep")
+        row(f"{name} .zip", inputs[f"{name}.zip"], "unzip -p | grep",
+            *compare([*ours, str(inputs[f"{name}.zip"])], f"unzip -p {inputs[name + '.zip']} | {grep} | cat",
+                     args.repeats), "≤ 1.3×")
+        row(f"{name} .gz", inputs[f"{name}.gz"], "zcat | grep",
+            *compare([*ours, str(inputs[f"{name}.gz"])], f"zcat {inputs[name + '.gz']} | {grep} | cat", args.repeats),
+            "≤ 1.3×")
+    v5 = inputs["23andme_v5"]
+    if importlib.util.find_spec("pandas"):
+        pandas = f"{sys.executable} -c \"import pandas as pd; pd.read_csv('{v5}', sep='\\t', comment='#', header=None, dtype=str)\""
+        row("23andme_v5 .txt", v5, "pandas.read_csv", *compare([*ITBS, "call", "--json", str(v5)], pandas, args.repeats), "faster")
+    if importlib.util.find_spec("snps"):
+        snps = f"{sys.executable} -c \"import snps; snps.SNPs('{v5}')\""
+        row("23andme_v5 .txt", v5, "snps.SNPs", *compare([*ITBS, "call", "--json", str(v5)], snps, args.repeats), "faster")
+    for label, key, baseline, target in (("WGS VCF, bgzip + .tbi", "wgs_tbi", None, "≤ 0.3 s end to end"),
+                                         ("WGS VCF, bgzip, no index", "wgs_bgzip", "zcat > /dev/null", "≤ 1.5× zcat"),
+                                         ("WGS VCF, plain gzip", "wgs_gzip", "zcat > /dev/null", "≤ 1.5× zcat")):
+        path = inputs[key]
+        base = f"zcat {path} > /dev/null" if baseline else f"{sys.executable} -c pass"
+        row(label, path, baseline or "python -c pass", *compare([*ITBS, "call", "--json", str(path)], base, args.repeats),
+            target)
+    squad = inputs["squad"]
+    row("2,500-sample VCF (all samples)", squad, "python -c pass",
+        *compare([*ITBS, "call", "--json", str(squad)], f"{sys.executable} -c pass", args.repeats), "≤ 2 s")
+    with tempfile.TemporaryDirectory() as tmp:
+        report = [*ITBS, "report", str(v5), "-o", str(Path(tmp) / "r.html")]
+        ours_report, ours_call, _ = compare(report, " ".join([*ITBS, "call", "--json", str(v5), "> /dev/null"]),
+                                            args.repeats)
+    rows.append(f"| report over call (23andme_v5) | | {ours_report - ours_call:+.3f} s | call | {ours_call:.3f} s | | | ≤ +60 ms |")
+    help_s, pass_s, help_rss = compare([*ITBS, "--help"], f"{sys.executable} -c pass", args.repeats)
+    rows.append(f"| itbs-geno --help | | {help_s:.3f} s | python -c pass | {pass_s:.3f} s | {help_s / pass_s:.2f}× "
+                f"| {help_rss:.0f} MB | ≤ 120 ms |")
+    same = call_json(inputs["shuffled"]) == call_json(v5)
+    print("| input | size | itbs-geno call --json | baseline | baseline time | ratio | peak RSS | target |")
+    print("|---|---|---|---|---|---|---|---|")
+    print("\n".join(rows))
+    print(f"\nLines shuffled out of vendor order give the same calls: {'yes' if same else 'NO'}")
+    if not same:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
