@@ -25,3 +25,11 @@ def test_generator_writes_every_variant(tmp_path):
     calls = subprocess.run([sys.executable, "-m", "itbs_geno", "call", str(tmp_path / "23andme_v5.zip")],
                            capture_output=True, text=True, cwd=ROOT)
     assert re.search(r"rs1815739\s+called\s+TT", calls.stdout)
+
+
+def test_suite_quick_run(tmp_path):
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "suite.py"), "--quick", "--repeats", "1",
+                             "--workdir", str(tmp_path)], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "| 23andme_v5 .txt |" in result.stdout and "| WGS VCF, plain gzip |" in result.stdout
+    assert "give the same calls: yes" in result.stdout
