@@ -170,7 +170,7 @@ def call(input_path: Path, as_json: bool, sample: str | None, assume_ref: bool):
         if len(results) > 1:
             click.echo(f"# sample {result.sample}")
         _print_table(["gene", "marker", "rsid", "status", "genotype", "via", "result", "remark"],
-                     [[f.call.gene, _marker_name(panel, f.call.marker_id), f.call.rsid, str(f.call.status),
+                     [[f.call.gene, panel.marker(f.call.marker_id).name, f.call.rsid, str(f.call.status),
                        str(f.call.genotype) if f.call.genotype else "-", f.call.via or "-",
                        f.category or "-", f.call.flag or "; ".join(f.call.notes)]
                       for f in result.findings])
@@ -295,10 +295,6 @@ def inspect(input_path: Path):
                      + (f" ({', '.join(found)})" if found else "")))
     for key, value in rows:
         click.echo(f"{key:<18}{value}")
-
-
-def _marker_name(panel, marker_id: str) -> str:
-    return next(m.name for m in panel.markers if m.id == marker_id)
 
 
 def _print_table(header: list[str], rows: list[list[str]]) -> None:

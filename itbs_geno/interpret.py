@@ -13,13 +13,12 @@ RARE_ALLELE = ("This genotype carries a repeat length the studies did not compar
 
 
 def interpret(panel: Panel, calls: Iterable[Call]) -> tuple[Finding, ...]:
-    markers = {m.id: m for m in panel.markers}
     findings = []
     for call in calls:
         if call.status is not Status.CALLED:
             findings.append(Finding(call, None, None, None))
             continue
-        rule = markers[call.marker_id].genotypes.get(str(call.genotype))
+        rule = panel.marker(call.marker_id).genotypes.get(str(call.genotype))
         if rule is None:                     # a rare repeat length the studies did not compare
             findings.append(Finding(call, "uncertain", None, str(call.genotype), RARE_ALLELE))
             continue

@@ -132,6 +132,13 @@ class Panel:
     def gene(self, symbol: str) -> Gene:
         return next(g for g in self.genes if g.symbol == symbol)
 
+    def marker(self, marker_id: str) -> Marker:
+        return self._markers_by_id[marker_id]
+
+    @functools.cached_property
+    def _markers_by_id(self) -> dict[str, Marker]:
+        return {m.id: m for m in self.markers}
+
     @functools.cached_property
     def sites(self) -> Sites:
         ids, positions = set(), set()

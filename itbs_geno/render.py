@@ -17,7 +17,6 @@ from itbs_geno.resources import data_dir
 def as_json(result: SampleResult, panel: Panel) -> dict[str, Any]:
     """One sample as DESIGN.md's JSON result; fields may be added, never change meaning."""
     source = result.source
-    markers = {m.id: m for m in panel.markers}
     return {
         "sample": result.sample,
         "source": {
@@ -31,7 +30,7 @@ def as_json(result: SampleResult, panel: Panel) -> dict[str, Any]:
         },
         "panel": {"version": panel.version, "date": panel.date},
         "tool": {"name": "itbs-geno", "version": __version__},
-        "markers": [_marker_json(f, markers[f.call.marker_id]) for f in result.findings],
+        "markers": [_marker_json(f, panel.marker(f.call.marker_id)) for f in result.findings],
         "biomarkers": [_biomarker_json(b) for b in result.biomarkers],
     }
 
@@ -106,7 +105,7 @@ def view(result: SampleResult, panel: Panel, today: dt.date, lab_panel: LabPanel
         "genes": genes,
         "summary": {
             "called": len(called), "total": len(findings),
-            "higher": [f"{f.call.gene} {_marker(panel, f).name} {f.literature}" for f in higher],
+            "higher": [f"{f.call.gene} {panel.marker(f.call.marker_id).name} {f.literature}" for f in higher],
             "count_note": guidance["count_note"]["text"].strip(),
             "itbs_note": guidance["itbs_note"]["text"].strip(),
             "differs": [g["symbol"] for g in genes if g["verdict"] == "differs"],
@@ -120,10 +119,6 @@ def view(result: SampleResult, panel: Panel, today: dt.date, lab_panel: LabPanel
         "disclaimer": guidance["disclaimer"]["text"].strip(),
         "references": cite.listing(),
     }
-
-
-def _marker(panel: Panel, finding: Finding) -> Marker:
-    return next(m for m in panel.markers if m.id == finding.call.marker_id)
 
 
 STRAND_WORDS = {
@@ -153,7 +148,7 @@ def _counts(s: Source) -> str:
 
 
 def _site_view(finding: Finding, panel: Panel) -> dict[str, Any]:
-    call, marker = finding.call, _marker(panel, finding)
+    call, marker = finding.call, panel.marker(finding.call.marker_id)
     return {
         "gene": call.gene, "marker": marker.name, "rsid": call.rsid, "status": str(call.status),
         "genotype": str(call.genotype) if call.genotype else "—", "via": call.via or "—",
@@ -171,7 +166,7 @@ def _gene_view(gene: Gene, findings: Sequence[Finding], panel: Panel, cite: _Cit
         "verdict": gene.verdict, "citations": cite(gene.citations),
         "category": category, "category_label": panel.categories[category]["label"] if category else "Not tested",
         "symbol_mark": panel.categories[category]["symbol"] if category else "–",
-        "markers": [_finding_view(f, _marker(panel, f), panel, cite, evidence) for f in mine],
+        "markers": [_finding_view(f, panel.marker(f.call.marker_id), panel, cite, evidence) for f in mine],
         "does_mean": gene.does_mean, "does_not_mean": gene.does_not_mean,
         "plan_applies": category in PLAN_CATEGORIES,
         "plan_without": [_plan_item(p, cite, evidence) for p in gene.plan_without],
@@ -211,7 +206,7 @@ def _finding_view(finding: Finding, marker: Marker, panel: Panel, cite: _Citatio
 
 
 def _strand_note(marker: Marker, panel: Panel) -> str:
-    gene = next(g for g in panel.genes if g.symbol == marker.gene)
+    gene = panel.gene(marker.gene)
     if gene.strand == "-":
         return ("The gene is read from the minus strand, so the papers' letters are the complement "
                 "of the plus-strand letters in your file.")
