@@ -70,11 +70,13 @@ ASSUME_REF = click.option("--assume-ref", is_flag=True,
 @click.option("--labs", "labs_path", type=click.Path(path_type=Path),
               help="A lab sheet (CSV: marker,value,unit[,date][,athlete][,ref_low,ref_high]) to judge "
                    "and join with the genes into one plan.")
+@click.option("--pdf", "pdf_path", type=click.Path(),
+              help="Also print the report to this PDF (a folder for one per sample); needs Chromium or Chrome.")
 @SAMPLE
 @ASSUME_REF
 @SHAREABLE
 def report(input_path: Path, output: str | None, json_path: str | None, labs_path: Path | None,
-           sample: str | None, assume_ref: bool, shareable: bool):
+           pdf_path: str | None, sample: str | None, assume_ref: bool, shareable: bool):
     """Write the HTML risk-and-plan report for INPUT.
 
     A multi-sample VCF needs --sample NAME, or -o DIR/ for one report per sample.
@@ -82,7 +84,7 @@ def report(input_path: Path, output: str | None, json_path: str | None, labs_pat
     \b
     Example:
         itbs-geno report genome_Jane_Doe_v5_Full.zip -o jane.html --json jane.json
-        itbs-geno report genome.zip --labs my_labs.csv -o report.html
+        itbs-geno report genome.zip --labs my_labs.csv -o report.html --pdf report.pdf
         itbs-geno report squad.vcf.gz -o reports/
     """
     from itbs_geno import render
@@ -102,13 +104,19 @@ def report(input_path: Path, output: str | None, json_path: str | None, labs_pat
     for result, name in zip(results, safe_names([r.sample for r in results])):
         html_path = _target(output, name, ".html") if output else Path(f"{name}.itbs.html")
         json_target = _target(json_path, name, ".json") if json_path else None
-        _refuse_overwriting_inputs([html_path, json_target], [input_path, labs_path])
+        pdf_target = _target(pdf_path, name, ".pdf") if pdf_path else None
+        _refuse_overwriting_inputs([html_path, json_target, pdf_target], [input_path, labs_path])
         write_atomic(html_path, render.html(result, panel, today), shareable)
         written.append(html_path)
         if json_target:
             write_atomic(json_target, json.dumps(render.as_json(result, panel), indent=2, ensure_ascii=False) + "\n",
                          shareable)
             written.append(json_target)
+        if pdf_target:
+            from itbs_geno.pdf import print_pdf
+
+            print_pdf(html_path, pdf_target, shareable)
+            written.append(pdf_target)
     click.echo("Wrote " + ", ".join(str(p) for p in written), err=True)
 
 

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import functools
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -193,6 +194,7 @@ def _finding_view(finding: Finding, marker: Marker, panel: Panel, cite: _Citatio
         "citations": cite(finding.citations),
         "via": call.via, "proxy": call.proxy, "flag": call.flag, "notes": list(call.notes),
         "frequencies": [{"population": k, "value": f"{v:.2f}"} for k, v in marker.frequencies.items()],
+        "genotype_plot": _genotype_plot(marker, str(call.genotype) if call.genotype else None),
         "frequency_allele": marker.frequency_allele, "frequency_source": marker.frequency_source,
         "proxies": [{"rsid": p.rsid, "r2": "not documented" if p.r2 is None else f"{p.r2:g}",
                      "population": p.population, "used": p.r2 is not None and p.r2 >= panel.min_proxy_r2,
@@ -203,6 +205,35 @@ def _finding_view(finding: Finding, marker: Marker, panel: Panel, cite: _Citatio
                            "yours": g == (str(call.genotype) if call.genotype else None)}
                           for g, r in marker.genotypes.items()],
     }
+
+
+PLOT_BAR = 240          # width of one population's bar in the genotype-frequency plot
+
+
+def _genotype_plot(marker: Marker, yours: str | None) -> dict[str, Any]:
+    """Expected genotype frequencies per population (Hardy–Weinberg from the allele
+    frequency), as segments of one bar per population, with the person's genotype marked."""
+    genotypes = marker.possible_genotypes()
+    rows = []
+    for y, (population, p) in enumerate(marker.frequencies.items()):
+        shares = []
+        for genotype in genotypes:
+            alleles = genotype.split("/") if "/" in genotype else list(genotype)
+            k = alleles.count(marker.frequency_allele)
+            shares.append((2 if k == 1 else 1) * p ** k * (1 - p) ** (2 - k))
+        x, segments = 0.0, []
+        for i, (genotype, share) in enumerate(zip(genotypes, shares)):
+            width = share * PLOT_BAR
+            segments.append({"x": round(x, 1), "width": round(width, 1), "shade": i, "genotype": genotype,
+                             "percent": f"{share:.0%}", "yours": genotype == yours,
+                             "label_x": round(x + width / 2, 1), "labelled": width >= 26})
+            x += width
+        rows.append({"population": population, "y": y * 22, "segments": segments})
+    described = "; ".join(f"{r['population']}: " + ", ".join(f"{s['genotype']} {s['percent']}" for s in r["segments"])
+                          for r in rows)
+    return {"id": re.sub(r"[^A-Za-z0-9]", "-", marker.id), "rows": rows, "height": len(rows) * 22 + 26,
+            "genotypes": genotypes, "yours": yours,
+            "description": described, "legend_y": len(rows) * 22 + 14}
 
 
 def _strand_note(marker: Marker, panel: Panel) -> str:
@@ -227,7 +258,7 @@ def _biomarker_view(b: BiomarkerResult, marker: LabMarker, cite: _Citations,
                     evidence: dict[str, str]) -> dict[str, Any]:
     band = next((x for x in marker.bands if x.id == b.band), None)
     given = f"{b.value_given} {b.unit_given}"
-    judged = f"{b.value:g} {b.unit}"
+    judged = f"{b.value:.3g} {b.unit}" if b.value < 1000 else f"{b.value:.0f} {b.unit}"
     previous = None
     if b.previous_value is not None:
         when = f" on {b.previous_date.isoformat()}" if b.previous_date else ""
