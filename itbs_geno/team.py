@@ -179,9 +179,32 @@ def team_view(batch: Batch, panel: Panel, today: dt.date, coach: bool) -> dict[s
         "roster_columns": batch.roster_columns, "rows": rows, "sorts": sorts,
         "categories": [{"id": k, **v} for k, v in panel.categories.items()],
         "counts": [] if coach else [{"marker": k, "counts": v} for k, v in _counts(batch, panel).items()],
+        "distribution": [] if coach else _distribution(batch, panel),
         "failures": [{"input": f.input, "message": f.message} for f in batch.failures],
         "skipped": batch.skipped, "athletes": len(batch.athletes),
     }
+
+
+DIST_BAR = 260
+
+
+def _distribution(batch: Batch, panel: Panel) -> list[dict[str, Any]]:
+    """Per marker, the squad split by genotype (then no-call / not-tested), as bar segments."""
+    total = max(len(batch.athletes), 1)
+    rows = []
+    for y, (marker, (label, counts)) in enumerate(zip(panel.markers, _counts(batch, panel).items())):
+        order = marker.possible_genotypes()
+        keys = [g for g in order if g in counts] + sorted(k for k in counts if k not in order)
+        x, segments = 0.0, []
+        for key in keys:
+            width = counts[key] / total * DIST_BAR
+            shade = order.index(key) if key in order else 3
+            segments.append({"x": round(x, 1), "width": round(width, 1), "shade": shade, "label": key,
+                             "count": counts[key], "text_x": round(x + width / 2, 1), "labelled": width >= 34})
+            x += width
+        rows.append({"label": label, "y": y * 24, "segments": segments,
+                     "description": ", ".join(f"{s['label']} {s['count']}" for s in segments)})
+    return rows
 
 
 def _cell_view(finding: Finding, panel: Panel, coach: bool) -> dict[str, Any]:

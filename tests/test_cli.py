@@ -148,3 +148,12 @@ def test_readme_call_example_is_the_real_output(monkeypatch):
     block = readme.split("```console\n$ itbs-geno call sample_genomes/synthetic_23andme.txt\n", 1)[1].split("```", 1)[0]
     monkeypatch.chdir(ROOT)
     assert run("call", "sample_genomes/synthetic_23andme.txt").stdout == block
+
+
+def test_ci_runs_exactly_the_readmes_test_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = readme.split("```bash\n")
+    install, tests = blocks[1].split("```")[0].strip(), blocks[2].split("```")[0].strip()
+    assert install.startswith("pip install . && itbs-geno report sample_genomes/")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()
+    assert ci[-1] == tests
