@@ -79,7 +79,7 @@ def expand(inputs: Iterable[str], outdir: Path | None = None) -> tuple[list[str]
 def process(item: str, assume_ref: bool = False) -> list[SampleResult] | Failure:
     """One input, in a worker: its results, or a Failure that says why. Never raises."""
     try:
-        with _local(item) as path:
+        with _LocalCopy(item) as path:
             return analyse(path, assume_ref=assume_ref)
     except InputError as err:
         return Failure(item, str(err))
@@ -87,7 +87,7 @@ def process(item: str, assume_ref: bool = False) -> list[SampleResult] | Failure
         return Failure(item, f"internal error ({type(err).__name__}: {err}); please report it")
 
 
-class _local:
+class _LocalCopy:
     """A local path for an input: the path itself, or a temporary copy of an fsspec URL."""
 
     def __init__(self, item: str):

@@ -14,6 +14,8 @@ from itbs_geno.model import BiomarkerResult, Finding
 from itbs_geno.panel import Panel, PlanItem
 
 _GENE_ORDER = ("higher", "intermediate")
+# When to start on a blood marker, by how far it is off target (severity in biomarkers.toml).
+_WHEN = {3: "First: see a doctor about this result", 2: "This week", 1: "Over the next 8–12 weeks"}
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,7 @@ class PlanStep:
     kind: str                          # "combination", "biomarker", "gene" or "first-step"
     title: str
     why: str
+    when: str = "Over the next 8–12 weeks"   # when to start: the plan's time frame
     without: tuple[PlanItem, ...] = ()
     with_: tuple[PlanItem, ...] = ()
     safety: tuple[PlanItem, ...] = ()
@@ -39,7 +42,7 @@ def prioritise(panel: Panel, lab_panel: LabPanel, findings: Sequence[Finding],
         if genes.get(combo.gene) in combo.gene_categories and result and result.band in combo.bands:
             marker, gene = lab_panel.markers[combo.marker], panel.gene(combo.gene)
             steps.append(PlanStep("combination", f"{gene.symbol} and {marker.name} point the same way",
-                                  combo.text, marker.plan_without + gene.plan_without,
+                                  combo.text, "Start now", marker.plan_without + gene.plan_without,
                                   marker.plan_with + gene.plan_with, marker.safety,
                                   _retest(result, marker.retest_days), combo.evidence, combo.citations))
             covered_markers.add(combo.marker)
@@ -49,6 +52,7 @@ def prioritise(panel: Panel, lab_panel: LabPanel, findings: Sequence[Finding],
         marker = lab_panel.markers[result.marker]
         band = next(x for x in marker.bands if x.id == result.band)
         steps.append(PlanStep("biomarker", f"{marker.name}: {band.label.lower()}", band.says,
+                              _WHEN.get(result.severity or 0, "Over the next 8–12 weeks"),
                               marker.plan_without, marker.plan_with, marker.safety,
                               _retest(result, marker.retest_days)))
     for category in _GENE_ORDER:
@@ -58,13 +62,13 @@ def prioritise(panel: Panel, lab_panel: LabPanel, findings: Sequence[Finding],
                 steps.append(PlanStep("gene", f"{gene.symbol}: {label}",
                                       f"Your {gene.symbol} genotype is one the studies link to {label}; "
                                       f"it is a weak risk modifier, not a diagnosis.",
-                                      gene.plan_without, gene.plan_with))
+                                      "Over the next 8–12 weeks", gene.plan_without, gene.plan_with))
     if not biomarkers:
         names = [lab_panel.markers[m].name for m in lab_panel.first_step]
         steps.append(PlanStep("first-step", "Suggested next step: " + ", ".join(names),
                               "These three inexpensive blood tests often find something correctable in "
                               "runners whose soft-tissue pain keeps coming back. Add the results with "
-                              "--labs to see them judged against athlete targets in this report."))
+                              "--labs to see them judged against athlete targets in this report.", "This week"))
     return steps
 
 

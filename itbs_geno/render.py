@@ -246,7 +246,7 @@ def _strand_note(marker: Marker, panel: Panel) -> str:
 
 def _step_view(step: PlanStep, cite: _Citations, evidence: dict[str, str]) -> dict[str, Any]:
     return {
-        "kind": step.kind, "title": step.title, "why": step.why, "retest": step.retest,
+        "kind": step.kind, "title": step.title, "why": step.why, "when": step.when, "retest": step.retest,
         "evidence": evidence.get(step.evidence, ""), "citations": cite(step.citations),
         "without": [_plan_item(p, cite, evidence) for p in step.without],
         "with_": [_plan_item(p, cite, evidence) for p in step.with_],

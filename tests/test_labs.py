@@ -172,6 +172,8 @@ def test_sample_report_with_labs(tmp_path):
     # COL5A1 TT (higher) with CTX-I above the lab's range: the combination comes first in the plan
     plan = page.split('id="plan"', 1)[1].split("</section>", 1)[0]
     assert plan.index("COL5A1 and") < plan.index("Ferritin")
+    assert plan.index("Start now") < plan.index("COL5A1 and")          # each step says when to start
+    assert "This week" in plan and "Over the next 8–12 weeks" in plan
 
 
 def test_report_without_labs_suggests_the_first_tests(tmp_path):

@@ -117,3 +117,25 @@ def test_report_text_is_not_copied_from_the_seed_article(panel):
     page = words(re.sub(r"<[^>]+>", " ", report(panel)))
     copied = [" ".join(page[i:i + 9]) for i in range(len(page) - 8) if tuple(page[i:i + 9]) in shingles]
     assert copied == []
+
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def test_text_colours_meet_wcag_aa_contrast():
+    css = (ROOT / "templates" / "report.css").read_text(encoding="utf-8")
+    colours = dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-f]{6})", css))
+    backgrounds = ["paper", "tint", "higher-bg", "between-bg", "typical-bg", "lower-bg", "uncertain-bg"]
+    for text in ("ink", "muted"):
+        for background in backgrounds:
+            assert _contrast(colours[text], colours[background]) >= 4.5, (text, background)
+    for category in ("higher", "lower", "typical", "uncertain"):    # category words on their own tints
+        assert _contrast(colours[category], colours[f"{category}-bg"]) >= 4.5, category
