@@ -88,6 +88,7 @@ def report(input_path: Path, output: str | None, json_path: str | None, labs_pat
         itbs-geno report squad.vcf.gz -o reports/
     """
     from itbs_geno import render
+    from itbs_geno.labs import load_lab_panel
     from itbs_geno.panel import load_panel
     from itbs_geno.pipeline import analyse, attach_labs
 
@@ -100,13 +101,14 @@ def report(input_path: Path, output: str | None, json_path: str | None, labs_pat
         raise InputError(f"{input_path}: the file holds {len(results)} samples ({names}); choose one with "
                          f"--sample NAME, or give -o DIR/ for one report per sample")
     today = dt.date.today()
+    lab_panel = load_lab_panel(panel)
     written = []
     for result, name in zip(results, safe_names([r.sample for r in results])):
         html_path = _target(output, name, ".html") if output else Path(f"{name}.itbs.html")
         json_target = _target(json_path, name, ".json") if json_path else None
         pdf_target = _target(pdf_path, name, ".pdf") if pdf_path else None
         _refuse_overwriting_inputs([html_path, json_target, pdf_target], [input_path, labs_path])
-        write_atomic(html_path, render.html(result, panel, today), shareable)
+        write_atomic(html_path, render.html(result, panel, today, lab_panel), shareable)
         written.append(html_path)
         if json_target:
             write_atomic(json_target, json.dumps(render.as_json(result, panel), indent=2, ensure_ascii=False) + "\n",

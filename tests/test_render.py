@@ -139,3 +139,18 @@ def test_text_colours_meet_wcag_aa_contrast():
             assert _contrast(colours[text], colours[background]) >= 4.5, (text, background)
     for category in ("higher", "lower", "typical", "uncertain"):    # category words on their own tints
         assert _contrast(colours[category], colours[f"{category}-bg"]) >= 4.5, category
+
+
+def test_big_files_get_a_partial_fingerprint_not_a_full_read(tmp_path, monkeypatch):
+    from itbs_geno import pipeline
+
+    path = tmp_path / "big.bin"
+    path.write_bytes(b"a" * 100 + b"b" * 100)
+    whole = pipeline._sha256(path)
+    assert len(whole) == 64 and not whole.startswith("partial:")
+    monkeypatch.setattr(pipeline, "WHOLE_FILE_HASH_LIMIT", 50)
+    monkeypatch.setattr(pipeline, "_EDGE", 10)
+    partial = pipeline._sha256(path)
+    assert partial.startswith("partial:") and partial != whole
+    path.write_bytes(b"a" * 100 + b"c" * 100)                      # the tail changed: so does the print
+    assert pipeline._sha256(path) != partial
