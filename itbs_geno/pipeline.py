@@ -88,12 +88,12 @@ def sample_name(path: Path) -> str:
     return name or path.name
 
 
-WHOLE_FILE_HASH_LIMIT = 2 << 30
+WHOLE_FILE_HASH_LIMIT = 256 << 20     # consumer downloads are ~30 MB; WGS VCFs are GBs
 _EDGE = 16 << 20
 
 
 def _sha256(path: Path) -> str:
-    """SHA-256 of the file; for a file over 2 GiB (a whole-genome VCF) of its size, first and
+    """SHA-256 of the file; for a file over 256 MiB (a whole-genome VCF) of its size, first and
     last 16 MiB instead, marked "partial:", so an indexed 30 GB VCF is not read end to end."""
     size = path.stat().st_size
     with open(path, "rb") as fh:
