@@ -182,3 +182,32 @@ def test_spreadsheet_formulas_in_names_are_neutralised(tmp_path):
     run(folder, "-o", out, "--roster", roster)
     assert read_csv(out / "team.csv")[0]["name"].startswith("'=")
     assert "<a href=\"http://evil" not in (out / "team.html").read_text()
+
+
+def test_dask_over_tcp_on_loopback(tmp_path, squad, monkeypatch):
+    """--scheduler tcp://HOST:PORT as a user gives it, on a LocalCluster with worker processes.
+    The no-network guard is narrowed to loopback for this test; anything else still fails."""
+    import _socket
+    import socket
+
+    import dask.distributed as distributed
+
+    def loopback_only(connect):
+        def guarded(sock, address, *args):
+            host = address[0] if isinstance(address, tuple) else address
+            if host not in ("127.0.0.1", "::1", "localhost"):
+                raise AssertionError(f"itbs-geno tried to reach {address}")
+            return connect(sock, address, *args)
+        return guarded
+
+    monkeypatch.setattr(socket.socket, "connect", loopback_only(_socket.socket.connect))
+    monkeypatch.setattr(socket.socket, "connect_ex", loopback_only(_socket.socket.connect_ex))
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as cluster:
+        address = cluster.scheduler_address
+        assert address.startswith("tcp://127.0.0.1:")
+        result = run(squad, "-o", tmp_path / "team", "--scheduler", address)
+    assert result.exit_code == 3, result.output
+    team = json.loads((tmp_path / "team" / "team.json").read_text())
+    assert [a["id"] for a in team["athletes"]] == ["ana_23andme", "ben_ancestry", "cai_myheritage", "Dee", "Eli"]
+    assert "broken.txt" in team["failures"][0]["input"]
