@@ -238,6 +238,8 @@ def _genotype_plot(marker: Marker, yours: str | None) -> dict[str, Any]:
 
 def _strand_note(marker: Marker, panel: Panel) -> str:
     gene = panel.gene(marker.gene)
+    if marker.kind == "repeat":
+        return "The repeat is read by its length (the number of adenines), never by letters, so the strand does not change its name."
     if gene.strand == "-":
         return ("The gene is read from the minus strand, so the papers' letters are the complement "
                 "of the plus-strand letters in your file.")
