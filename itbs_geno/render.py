@@ -2,7 +2,9 @@
 
 import datetime as dt
 import functools
+import os
 import re
+from pathlib import Path
 from collections.abc import Sequence
 from typing import Any
 
@@ -236,6 +238,17 @@ def _genotype_plot(marker: Marker, yours: str | None) -> dict[str, Any]:
             "description": described, "legend_y": len(rows) * 22 + 14}
 
 
+def _bytecode_cache(jinja2):
+    """Compiled templates kept in the user's cache folder (templates only, never results), so a
+    report does not pay for compiling them again; without a writable cache folder, none."""
+    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "itbs-geno" / __version__
+    try:
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return jinja2.FileSystemBytecodeCache(str(root))
+    except OSError:
+        return None
+
+
 def _strand_note(marker: Marker, panel: Panel) -> str:
     gene = panel.gene(marker.gene)
     if marker.kind == "repeat":
@@ -331,6 +344,7 @@ def _environment():
 
     folder = data_dir("templates")
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(folder), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                             bytecode_cache=_bytecode_cache(jinja2))
     env.globals["include_file"] = functools.cache(lambda name: Markup((folder / name).read_text(encoding="utf-8")))
     return env
