@@ -16,7 +16,7 @@ from typing import Any
 
 from itbs_geno.errors import InputError, PanelError
 from itbs_geno.model import BiomarkerResult
-from itbs_geno.panel import Panel, PlanItem
+from itbs_geno.panel import Panel, PlanItem, plan_item
 from itbs_geno.resources import data_dir
 
 SHEET_COLUMNS = ("marker", "value", "unit", "date", "athlete", "ref_low", "ref_high")
@@ -124,18 +124,9 @@ def _need(table: dict[str, Any], key: str, where: str) -> Any:
 
 
 def _items(table: dict[str, Any], key: str, where: str, panel: Panel) -> tuple[PlanItem, ...]:
-    items = []
-    for i, item in enumerate(table.get(key, [])):
-        place = f"{where}.{key}[{i}]"
-        citations = tuple(_need(item, "citations", place))
-        for ref in citations:
-            if ref not in panel.references:
-                raise PanelError(f"biomarkers.toml: {place}: citation '{ref}' is not in references.toml")
-        evidence = item.get("evidence", "practice")
-        if evidence not in panel.evidence:
-            raise PanelError(f"biomarkers.toml: {place}: evidence '{evidence}' is not a known level")
-        items.append(PlanItem(_need(item, "text", place).strip(), evidence, citations))
-    return tuple(items)
+    # Safety lines carry no evidence level of their own; they read as clinical practice.
+    return tuple(plan_item(panel, {"evidence": "practice", **item}, f"biomarkers.toml: {where}.{key}[{i}]")
+                 for i, item in enumerate(table.get(key, [])))
 
 
 def _marker(key: str, table: dict[str, Any], panel: Panel) -> LabMarker:

@@ -218,6 +218,13 @@ def load_panel(folder: Path | None = None) -> Panel:
                  guidance.data)
 
 
+def plan_item(panel: Panel, item: dict[str, Any], where: str) -> PlanItem:
+    """A plan item from another knowledge file, checked like the gene panel's own: text,
+    a known evidence level and citations defined in references.toml."""
+    checker = _Checker(panel.references, panel.categories, panel.evidence, panel.builds)
+    return checker.plan(_Table(item, where))
+
+
 def _load_references(table: _Table) -> dict[str, Reference]:
     refs = {}
     for key in table.data:
