@@ -19,9 +19,6 @@ from itbs_geno.model import BiomarkerResult
 from itbs_geno.panel import Panel, PlanItem, plan_item
 from itbs_geno.resources import data_dir
 
-SHEET_COLUMNS = ("marker", "value", "unit", "date", "athlete", "ref_low", "ref_high")
-
-
 @dataclass(frozen=True)
 class Band:
     id: str

@@ -29,8 +29,8 @@ def analyse(path: str | Path, panel: Panel | None = None, assume_ref: bool = Fal
     with open_text(path, claims=lambda head: bool(claimants(head))) as opened:
         reader = detect(path, opened.head)
         if reader is not vcf:
-            tally = Tally()
-            rows = list(read_rows(opened.lines, panel.sites, tally, reader.layout(opened.head)))
+            tally, layout = Tally(), reader.layout(opened.head)
+            rows = list(read_rows(opened.lines, panel.sites, tally, layout))
             head, compression, member = opened.head, opened.compression, opened.member
     if reader is vcf:
         return _analyse_vcf(path, panel, assume_ref)
@@ -43,7 +43,7 @@ def analyse(path: str | Path, panel: Panel | None = None, assume_ref: bool = Fal
     if reader.STRAND == "assumed":
         warnings += (ASSUMED_STRAND,)
     source = Source(str(path), path.name, reader.NAME, reader.LABEL, compression, member, build, basis,
-                    _sha256(path), tally.variants, tally.no_calls, reader.layout(head).name, reader.STRAND,
+                    _sha256(path), tally.variants, tally.no_calls, layout.name, reader.STRAND,
                     (sample_name(path),), None, warnings)
     return [_result(sample_name(path), source, rows, panel)]
 

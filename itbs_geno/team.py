@@ -155,6 +155,7 @@ def _html(batch: Batch, panel: Panel, today: dt.date, coach: bool) -> str:
 
 def team_view(batch: Batch, panel: Panel, today: dt.date, coach: bool) -> dict[str, Any]:
     markers = panel.markers
+    counts = _counts(batch, panel)
     rows = []
     for athlete in batch.athletes:
         findings = athlete.result.findings
@@ -178,8 +179,8 @@ def team_view(batch: Batch, panel: Panel, today: dt.date, coach: bool) -> dict[s
         "markers": [{"gene": m.gene, "name": m.name, "rsid": m.rsid} for m in markers],
         "roster_columns": batch.roster_columns, "rows": rows, "sorts": sorts,
         "categories": [{"id": k, **v} for k, v in panel.categories.items()],
-        "counts": [] if coach else [{"marker": k, "counts": v} for k, v in _counts(batch, panel).items()],
-        "distribution": [] if coach else _distribution(batch, panel),
+        "counts": [] if coach else [{"marker": k, "counts": v} for k, v in counts.items()],
+        "distribution": [] if coach else _distribution(counts, panel, len(batch.athletes)),
         "failures": [{"input": f.input, "message": f.message} for f in batch.failures],
         "skipped": batch.skipped, "athletes": len(batch.athletes),
     }
@@ -188,11 +189,11 @@ def team_view(batch: Batch, panel: Panel, today: dt.date, coach: bool) -> dict[s
 DIST_BAR = 260
 
 
-def _distribution(batch: Batch, panel: Panel) -> list[dict[str, Any]]:
+def _distribution(per_marker: dict[str, dict[str, int]], panel: Panel, athletes: int) -> list[dict[str, Any]]:
     """Per marker, the squad split by genotype (then no-call / not-tested), as bar segments."""
-    total = max(len(batch.athletes), 1)
+    total = max(athletes, 1)
     rows = []
-    for y, (marker, (label, counts)) in enumerate(zip(panel.markers, _counts(batch, panel).items())):
+    for y, (marker, (label, counts)) in enumerate(zip(panel.markers, per_marker.items())):
         order = marker.possible_genotypes()
         keys = [g for g in order if g in counts] + sorted(k for k in counts if k not in order)
         x, segments = 0.0, []

@@ -19,7 +19,7 @@ from itbs_geno.errors import InputError
 from itbs_geno.model import RawCall
 from itbs_geno.panel import Panel
 from itbs_geno.sources import vcf_calls, vcf_scan, vcf_sites
-from itbs_geno.sources.opener import sniff_compression
+from itbs_geno.sources.opener import GZIP_MAGIC
 from itbs_geno.sources.vcf_sites import Target
 
 NAME = "vcf"
@@ -82,11 +82,10 @@ def read(path: Path, panel: Panel, assume_ref: bool = False) -> VcfRead:
 
 
 def _compression(path: Path) -> str:
-    kind = sniff_compression(path)
-    if kind != "gzip":
-        return kind
     with open(path, "rb") as fh:
         head = fh.read(18)
+    if not head.startswith(GZIP_MAGIC):
+        return "none"
     # BGZF is gzip with a "BC" extra field (SAM/BAM spec §4.1); plain gzip cannot be indexed.
     return "bgzf" if len(head) >= 14 and head[3] & 0x04 and head[12:14] == b"BC" else "gzip"
 
