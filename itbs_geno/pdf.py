@@ -1,11 +1,17 @@
 """Print a written HTML report to PDF with a headless Chromium or Chrome, when one is installed.
 
-The browser runs with a throw-away profile and with background networking, sync, component
-updates and extensions off; the page itself loads nothing (its Content-Security-Policy
-forbids it). Chromium's own header and footer give the title, date and page numbers.
+The tool promises no network, and a browser is built to phone home (component updates, sign-in,
+safe browsing, field trials, DNS prefetch). So the browser runs with a throw-away profile, with
+every such service turned off by flag, with its host resolver answering "not found" for every
+name and a proxy that goes nowhere, and, where Linux allows it (`unshare`), inside an empty
+network namespace where no packet can leave at all. The page itself loads nothing (its
+Content-Security-Policy forbids it). Chromium's own header and footer give the title, date and
+page numbers. A PDF is renamed into place only when it is complete (a full disk truncates it).
 """
 
+import functools
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -17,6 +23,22 @@ from itbs_geno.output import umask
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 HOW_TO_GET_IT = ("--pdf needs Chromium or Chrome, and neither is installed: on Debian or Ubuntu run "
                  "'sudo apt install chromium' (or open the HTML report in any browser and print it to PDF)")
+TIMEOUT = 180
+
+# Each of these stops a service that would otherwise reach Google or a CDN from a headless run.
+OFFLINE_FLAGS = (
+    "--headless", "--disable-gpu", "--no-first-run", "--no-default-browser-check",
+    "--disable-background-networking",              # variations, update and promo fetches
+    "--disable-component-update", "--disable-sync", "--disable-extensions", "--disable-default-apps",
+    "--disable-domain-reliability", "--disable-client-side-phishing-detection", "--disable-breakpad",
+    "--disable-crash-reporter", "--metrics-recording-only", "--no-pings", "--disable-field-trial-config",
+    "--disable-search-engine-choice-screen", "--password-store=basic", "--use-mock-keychain",
+    "--disable-features=Translate,MediaRouter,DialMediaRouteProvider,OptimizationHints,"
+    "AutofillServerCommunication,CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions,"
+    "NetworkTimeServiceQuerying,SafeBrowsing",
+    "--host-resolver-rules=MAP * ~NOTFOUND",          # no name resolves, so no DNS query is sent
+    "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>",   # and nothing is routed
+)
 
 
 def find_browser() -> str | None:
@@ -30,22 +52,68 @@ def print_pdf(html: Path, pdf: Path, shareable: bool = False) -> None:
     folder = pdf.parent if str(pdf.parent) else Path(".")
     if not folder.is_dir():
         raise InputError(f"{pdf}: the folder {folder} does not exist; create it or choose another output path")
+    name = Path(browser).name
     with tempfile.TemporaryDirectory(prefix="itbs-geno-pdf-") as profile:
         partial = Path(tempfile.mkstemp(prefix=f".{pdf.name}.", suffix=".part", dir=folder)[1])
-        command = [browser, "--headless", "--disable-gpu", "--no-first-run", "--no-default-browser-check",
-                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                   "--disable-extensions", "--disable-features=Translate,MediaRouter,OptimizationHints",
-                   f"--user-data-dir={profile}", f"--print-to-pdf={partial}", html.resolve().as_uri()]
-        if hasattr(os, "geteuid") and os.geteuid() == 0:
-            command.insert(1, "--no-sandbox")          # Chromium refuses to run as root with its sandbox
         try:
-            subprocess.run(command, capture_output=True, timeout=180, check=False)
-            if not partial.read_bytes()[:5] == b"%PDF-":
-                raise InputError(f"{pdf}: {Path(browser).name} did not produce a PDF; print the HTML report "
-                                 f"from a browser instead")
+            command = [*browser_command(browser, profile), f"--print-to-pdf={partial}", html.resolve().as_uri()]
+            done = subprocess.run(command, capture_output=True, timeout=TIMEOUT, check=False)
+            if done.returncode != 0 or not is_complete_pdf(partial):
+                raise InputError(f"{pdf}: {name} did not produce a complete PDF (a full disk?); nothing was "
+                                 f"saved; print the HTML report from a browser instead")
             os.chmod(partial, 0o644 & ~umask() if shareable else 0o600)
             os.replace(partial, pdf)
         except subprocess.TimeoutExpired:
-            raise InputError(f"{pdf}: {Path(browser).name} took too long to print the report") from None
+            raise InputError(f"{pdf}: {name} took more than {TIMEOUT} s to print the report; nothing was saved") from None
+        except OSError as err:
+            raise InputError(f"{pdf}: could not be written ({err.strerror}); nothing was saved") from None
         finally:
             partial.unlink(missing_ok=True)
+
+
+def browser_command(browser: str, profile: str) -> list[str]:
+    command = [browser, *OFFLINE_FLAGS, f"--user-data-dir={profile}"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.insert(1, "--no-sandbox")          # Chromium refuses to run as root with its sandbox
+    return [*no_network_prefix(), *command]
+
+
+@functools.cache
+def no_network_prefix() -> tuple[str, ...]:
+    """`unshare` into a new, empty network namespace (only a loopback that is down), if this
+    system lets this user make one; else nothing, and the flags alone keep the browser offline."""
+    unshare = shutil.which("unshare")
+    if unshare is None or not hasattr(os, "geteuid"):
+        return ()
+    # root may make a network namespace directly; others need a user namespace mapped to themselves
+    prefix = (unshare, "--net") if os.geteuid() == 0 else (unshare, "--user", "--net", "--map-current-user")
+    try:
+        works = subprocess.run([*prefix, "true"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        works = False
+    return prefix if works else ()
+
+
+_TRAILER = re.compile(rb"startxref\s+(\d+)\s+%%EOF\s*$")
+
+
+def is_complete_pdf(path: Path) -> bool:
+    """Starts as a PDF, ends in a trailer whose cross-reference offset lies inside the file and
+    points at a cross-reference table or stream, and holds at least one page. A PDF cut short by a
+    full disk fails the trailer check; one with no page is not a report."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            if fh.read(5) != b"%PDF-":
+                return False
+            fh.seek(max(0, size - 1024))
+            found = _TRAILER.search(fh.read())
+            if not found or not 0 < int(found.group(1)) < size:
+                return False
+            fh.seek(int(found.group(1)))
+            if not re.match(rb"xref|\d+\s+\d+\s+obj", fh.read(32)):
+                return False
+            fh.seek(0)
+            return re.search(rb"/Type\s*/Page\b", fh.read()) is not None
+    except OSError:
+        return False

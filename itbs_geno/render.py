@@ -1,10 +1,7 @@
 """SampleResult -> the JSON contract, and -> a plain view dict that the HTML template only prints."""
 
 import datetime as dt
-import functools
-import os
 import re
-from pathlib import Path
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,7 +11,7 @@ from itbs_geno.labs import LabMarker, LabPanel, load_lab_panel
 from itbs_geno.model import BiomarkerResult, Finding, SampleResult, Source, Status
 from itbs_geno.plan import PlanStep, prioritise
 from itbs_geno.panel import Gene, Marker, Panel, PlanItem
-from itbs_geno.resources import data_dir
+from itbs_geno.templating import page
 
 
 def as_json(result: SampleResult, panel: Panel) -> dict[str, Any]:
@@ -238,17 +235,6 @@ def _genotype_plot(marker: Marker, yours: str | None) -> dict[str, Any]:
             "description": described, "legend_y": len(rows) * 22 + 14}
 
 
-def _bytecode_cache(jinja2):
-    """Compiled templates kept in the user's cache folder (templates only, never results), so a
-    report does not pay for compiling them again; without a writable cache folder, none."""
-    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "itbs-geno" / __version__
-    try:
-        root.mkdir(parents=True, exist_ok=True, mode=0o700)
-        return jinja2.FileSystemBytecodeCache(str(root))
-    except OSError:
-        return None
-
-
 def _strand_note(marker: Marker, panel: Panel) -> str:
     gene = panel.gene(marker.gene)
     if marker.kind == "repeat":
@@ -329,22 +315,3 @@ def _guidance_item(item: dict[str, Any], cite: _Citations, evidence: dict[str, s
 def html(result: SampleResult, panel: Panel, today: dt.date, lab_panel: LabPanel | None = None) -> str:
     """The self-contained HTML report (inline CSS, no scripts, nothing fetched)."""
     return page("report.html", view(result, panel, today, lab_panel))
-
-
-def page(template: str, context: dict[str, Any]) -> str:
-    """Render one of templates/ with autoescaping and strict undefined names."""
-    return _environment().get_template(template).render(**context)
-
-
-@functools.cache
-def _environment():
-    """One Jinja environment per process, so a batch compiles each template once."""
-    import jinja2  # only pages need it; `call` stays fast without it
-    from markupsafe import Markup
-
-    folder = data_dir("templates")
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(folder), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                             bytecode_cache=_bytecode_cache(jinja2))
-    env.globals["include_file"] = functools.cache(lambda name: Markup((folder / name).read_text(encoding="utf-8")))
-    return env

@@ -1,0 +1,212 @@
+"""Hostile surroundings rather than hostile files (issue 11): a planted template cache, a full
+disk under the cache or the PDF, a terminal-escape file, outputs that collide, a stdout that
+cannot take the text, and a browser that would phone home."""
+
+import errno
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from itbs_geno import templating
+from itbs_geno.cli import cli
+
+from conftest import ROOT, SAMPLES
+
+SAMPLE = str(SAMPLES / "synthetic_23andme.txt")
+FORGED = "FORGED-REPORT-WITHOUT-CSP"
+
+
+@pytest.fixture
+def cache_home(tmp_path, monkeypatch):
+    """A fresh XDG cache folder and a fresh Jinja environment, before and after the test."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    templating.environment.cache_clear()
+    yield tmp_path / "cache"
+    templating.environment.cache_clear()
+
+
+def plant_forged_report(cache_home) -> os.PathLike:
+    """Write, where the cache keeps report.html, a compiled template with the right checksum
+    that prints FORGED: what someone who can write the cache folder could plant."""
+    import jinja2
+
+    env = templating.environment()
+    source, filename, _ = env.loader.get_source(env, "report.html")
+    cache = env.bytecode_cache
+    bucket = jinja2.bccache.Bucket(env, cache.get_cache_key("report.html", filename),
+                                   cache.get_source_checksum(source))
+    bucket.code = env.compile(FORGED, "report.html", filename)
+    path = cache_home / "itbs-geno" / templating.__version__ / (cache.pattern % bucket.key)
+    with open(path, "wb") as fh:
+        bucket.write_bytecode(fh)
+    templating.environment.cache_clear()
+    return path
+
+
+def report_text(tmp_path) -> str:
+    out = tmp_path / "r.html"
+    result = CliRunner().invoke(cli, ["report", SAMPLE, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    return out.read_text()
+
+
+def test_the_cache_speeds_up_only_from_a_private_folder(cache_home, tmp_path):
+    report_text(tmp_path)
+    folder = cache_home / "itbs-geno" / templating.__version__
+    assert folder.stat().st_mode & 0o777 == 0o700
+    cached = list(folder.iterdir())
+    assert cached and {p.stat().st_mode & 0o777 for p in cached} == {0o600}
+
+
+def test_a_private_cache_file_of_ours_is_used(cache_home, tmp_path):
+    """The control for the two tests below: a planted file that passes the checks is loaded."""
+    report_text(tmp_path)
+    plant_forged_report(cache_home)
+    assert FORGED in report_text(tmp_path)
+
+
+def test_a_cache_file_others_can_write_is_never_loaded(cache_home, tmp_path):
+    report_text(tmp_path)
+    os.chmod(plant_forged_report(cache_home), 0o666)
+    page = report_text(tmp_path)
+    assert FORGED not in page and "default-src 'none'" in page
+
+
+def test_a_cache_file_of_another_user_is_never_loaded(cache_home, tmp_path, monkeypatch):
+    report_text(tmp_path)
+    plant_forged_report(cache_home)
+    monkeypatch.setattr(os, "geteuid", lambda: 4242)       # now every file there belongs to someone else
+    page = report_text(tmp_path)
+    assert FORGED not in page and "default-src 'none'" in page
+
+
+def test_a_cache_folder_others_can_write_is_not_used(cache_home, tmp_path, monkeypatch):
+    report_text(tmp_path)
+    plant_forged_report(cache_home)
+    folder = cache_home / "itbs-geno" / templating.__version__
+    folder.chmod(0o777)
+    monkeypatch.setattr(os, "chmod", lambda *a, **k: None)  # a folder we may not close again
+    assert templating.private_cache() is None
+    assert FORGED not in report_text(tmp_path)
+
+
+def test_a_symlink_in_the_cache_is_not_followed(cache_home, tmp_path):
+    report_text(tmp_path)
+    planted = plant_forged_report(cache_home)
+    elsewhere = tmp_path / "elsewhere.cache"
+    os.replace(planted, elsewhere)
+    os.symlink(elsewhere, planted)
+    assert FORGED not in report_text(tmp_path)
+
+
+def test_a_full_disk_under_the_cache_still_gives_the_report(cache_home, tmp_path, monkeypatch):
+    import jinja2.bccache
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(jinja2.bccache.tempfile, "NamedTemporaryFile", full)
+    page = report_text(tmp_path)
+    assert "default-src 'none'" in page and "ACTN3" in page
+
+
+def minimal_pdf() -> bytes:
+    """A small, valid one-page PDF with a correct cross-reference table."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>"]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 4\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref
+    return bytes(out)
+
+
+@pytest.fixture
+def fake_browser(tmp_path, monkeypatch):
+    """A 'browser' that writes the PDF bytes we give it, like Chromium on a disk that fills up."""
+    from itbs_geno import pdf
+
+    def install(data: bytes):
+        (tmp_path / "made.pdf").write_bytes(data)
+        script = tmp_path / "chromium"
+        script.write_text("#!/bin/sh\nfor a; do case $a in --print-to-pdf=*) cp \"$(dirname \"$0\")/made.pdf\" "
+                          "\"${a#--print-to-pdf=}\";; esac; done\n")
+        script.chmod(0o755)
+        monkeypatch.setattr(pdf, "find_browser", lambda: str(script))
+    return install
+
+
+def test_a_complete_pdf_is_recognised():
+    from itbs_geno.pdf import is_complete_pdf
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "x.pdf"
+        path.write_bytes(minimal_pdf())
+        assert is_complete_pdf(path)
+        for cut in (len(minimal_pdf()) - 7, len(minimal_pdf()) // 2, 40):
+            path.write_bytes(minimal_pdf()[:cut])
+            assert not is_complete_pdf(path), cut
+
+
+def test_a_truncated_pdf_never_replaces_the_good_one(tmp_path, fake_browser):
+    old = tmp_path / "r.pdf"
+    old.write_bytes(b"%PDF- the good old one")
+    fake_browser(minimal_pdf()[:-60])                      # passes the %PDF- check, lacks its trailer
+    result = CliRunner().invoke(cli, ["report", SAMPLE, "-o", str(tmp_path / "r.html"), "--pdf", str(old)])
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.output
+    assert "did not produce a complete PDF" in result.stderr
+    assert old.read_bytes() == b"%PDF- the good old one"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
+    fake_browser(minimal_pdf())
+    result = CliRunner().invoke(cli, ["report", SAMPLE, "-o", str(tmp_path / "r.html"), "--pdf", str(old)])
+    assert result.exit_code == 0 and old.read_bytes() == minimal_pdf()
+
+
+INET_CONNECTED = re.compile(r"connect\(\d+, \{sa_family=AF_INET6?,.*\) = 0")
+INET_SENT = re.compile(r"send(to|msg|mmsg)\(.*AF_INET6?")
+DNS = re.compile(r"htons\(53\)")
+
+
+def traced_pdf_run(tmp_path, isolate: bool) -> str:
+    """`report --pdf` under strace -f: every network system call of the whole process tree."""
+    from itbs_geno import pdf
+
+    assert shutil.which("strace") and pdf.find_browser(), "the README's test command installs strace and chromium"
+    script = ("import sys; from itbs_geno import pdf, cli\n"
+              + ("" if isolate else "pdf.no_network_prefix = lambda: ()\n")
+              + "sys.argv = ['itbs-geno'] + sys.argv[1:]; cli.main()\n")
+    trace = tmp_path / "trace.txt"
+    subprocess.run(["strace", "-f", "-qq", "-e", "trace=network", "-o", str(trace), sys.executable, "-c", script,
+                    "report", SAMPLE, "-o", str(tmp_path / "r.html"), "--pdf", str(tmp_path / "r.pdf")],
+                   check=True, capture_output=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert (tmp_path / "r.pdf").stat().st_size > 10_000
+    return trace.read_text()
+
+
+def test_pdf_printing_sends_nothing_to_the_network(tmp_path):
+    from itbs_geno import pdf
+
+    assert pdf.no_network_prefix(), "unshare works here (root, or user namespaces), so the browser is isolated"
+    trace = traced_pdf_run(tmp_path, isolate=True)
+    assert len({line.split()[0] for line in trace.splitlines()}) > 3   # the trace followed the browser's processes
+    assert not DNS.search(trace) and not INET_SENT.search(trace) and not INET_CONNECTED.search(trace)
+
+
+def test_without_a_namespace_the_flags_alone_send_no_dns_query_and_open_no_connection(tmp_path):
+    trace = traced_pdf_run(tmp_path, isolate=False)
+    assert not DNS.search(trace) and not INET_SENT.search(trace)
+    # Chromium still connect()s a UDP socket to a public address to learn whether IPv6 is routed;
+    # a UDP connect sends no packet. Nothing else may connect.
+    connected = [line for line in trace.splitlines() if INET_CONNECTED.search(line)]
+    assert all("SOCK_DGRAM" in trace and "htons(443)" in line and "2001:4860:4860::8888" in line
+               for line in connected), connected
