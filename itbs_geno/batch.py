@@ -225,6 +225,8 @@ def read_roster(path: Path) -> tuple[dict[str, dict[str, str]], list[str]]:
                         rows[(key, name)] = row
     except FileNotFoundError:
         raise InputError(f"{path}: no such roster; check the path") from None
+    except OSError as err:
+        raise InputError(f"{path}: the roster cannot be read ({err.strerror or err}); check the path and its permissions") from None
     except (UnicodeDecodeError, csv.Error) as err:
         raise InputError(f"{path}: not a readable CSV roster ({err}); save it as UTF-8 CSV") from None
     extras = [c.lower() for c in columns if c.lower() not in _ROSTER_KEYS]

@@ -6,7 +6,11 @@ The pipeline, panel and renderer are imported inside the commands that use them,
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import io
 import json
+import os
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,7 +18,7 @@ from typing import TYPE_CHECKING
 import click
 
 from itbs_geno import __version__
-from itbs_geno.errors import InputError
+from itbs_geno.errors import InputError, visible
 from itbs_geno.output import safe_names, write_atomic
 
 if TYPE_CHECKING:
@@ -30,15 +34,50 @@ class Cli(click.Group):
         try:
             return super().invoke(ctx)
         except InputError as err:
-            raise BadInput(str(err)) from None
-        except KeyboardInterrupt:
+            # Messages quote file names and lines from the input: never let them drive the terminal.
+            raise BadInput(visible(str(err))) from None
+        except (KeyboardInterrupt, Terminated) as stop:
             # Outputs are renamed into place only when complete, so nothing is half-written.
-            click.echo("Interrupted: every output is either its old or its new version; none is half-written.",
-                       err=True)
-            sys.exit(130)
+            click.echo(f"{'Interrupted' if isinstance(stop, KeyboardInterrupt) else 'Terminated'}: every output "
+                       f"is either its old or its new version; none is half-written.", err=True)
+            sys.exit(130 if isinstance(stop, KeyboardInterrupt) else 143)
 
 
-INPUT = click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+class Terminated(BaseException):
+    """SIGTERM (a `kill`, a shutdown), raised where the program is, so temporary files are removed
+    on the way out as for Ctrl-C."""
+
+
+def _terminate(signum, frame):
+    raise Terminated()
+
+
+def say(text: str = "") -> None:
+    """One line on standard output. A full disk or a closed pipe there is not a traceback: a
+    closed pipe (`| head`) means the reader has what it wanted; anything else is one line, exit 2."""
+    try:
+        click.echo(text)
+    except OSError as err:
+        _silence_stdout()
+        if err.errno == errno.EPIPE:
+            sys.exit(0)
+        raise InputError(f"could not write to standard output ({err.strerror or err})") from None
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so the flush at exit cannot fail a second time."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass
+
+
+def _stdout_takes_unicode() -> bool:
+    return (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "") in ("utf8", "utf8sig")
+
+
+# readable=False: our own check says in one line what is wrong (click's would print a usage block).
+INPUT = click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path, readable=False))
 
 
 @click.group(cls=Cli, context_settings={"help_option_names": ["-h", "--help"]})
@@ -67,7 +106,7 @@ ASSUME_REF = click.option("--assume-ref", is_flag=True,
                    "[default: <sample>.itbs.html here].")
 @click.option("--json", "json_path", type=click.Path(),
               help="Also write the JSON twin of the report here (a folder for one per sample).")
-@click.option("--labs", "labs_path", type=click.Path(path_type=Path),
+@click.option("--labs", "labs_path", type=click.Path(path_type=Path, readable=False),
               help="A lab sheet (CSV: marker,value,unit[,date][,athlete][,ref_low,ref_high]) to judge "
                    "and join with the genes into one plan.")
 @click.option("--pdf", "pdf_path", type=click.Path(),
@@ -123,10 +162,17 @@ def report(input_path: Path, output: str | None, json_path: str | None, labs_pat
 
 
 def _refuse_overwriting_inputs(outputs: list[Path | None], inputs: list[Path | None]) -> None:
+    """Inputs are never overwritten, and no output overwrites another (-o X --json X)."""
     given = {p.resolve() for p in inputs if p is not None and p.exists()}
+    taken: set[Path] = set()
     for out in outputs:
-        if out is not None and out.resolve() in given:
+        if out is None:
+            continue
+        if out.resolve() in given:
             raise InputError(f"{out}: is one of the inputs; choose another output path (inputs are never overwritten)")
+        if out.resolve() in taken:
+            raise InputError(f"{out}: is named for two outputs (HTML, JSON or PDF); give each its own path")
+        taken.add(out.resolve())
 
 
 def _is_folder(path: str) -> bool:
@@ -174,11 +220,11 @@ def call(input_path: Path, as_json: bool, sample: str | None, assume_ref: bool):
     panel = load_panel()
     results = _select(analyse(input_path, panel, assume_ref), sample)
     if as_json:
-        click.echo(json.dumps([to_json(r, panel) for r in results], indent=2, ensure_ascii=False))
+        say(json.dumps([to_json(r, panel) for r in results], indent=2, ensure_ascii=not _stdout_takes_unicode()))
         return
     for result in results:
         if len(results) > 1:
-            click.echo(f"# sample {result.sample}")
+            say(f"# sample {visible(result.sample)}")
         _print_table(["gene", "marker", "rsid", "status", "genotype", "via", "result", "remark"],
                      [[f.call.gene, panel.marker(f.call.marker_id).name, f.call.rsid, str(f.call.status),
                        str(f.call.genotype) if f.call.genotype else "-", f.call.via or "-",
@@ -191,9 +237,9 @@ def call(input_path: Path, as_json: bool, sample: str | None, assume_ref: bool):
 @click.option("-o", "--outdir", type=click.Path(path_type=Path), required=True,
               help="Folder for <athlete>.html/.json and team.html, team.csv, team.json.")
 @click.option("--jobs", type=click.IntRange(min=1), help="Worker processes [default: all cores].")
-@click.option("--roster", "roster_path", type=click.Path(path_type=Path),
+@click.option("--roster", "roster_path", type=click.Path(path_type=Path, readable=False),
               help="CSV mapping file or sample to athlete_id and name, plus any free columns.")
-@click.option("--labs", "labs_path", type=click.Path(path_type=Path),
+@click.option("--labs", "labs_path", type=click.Path(path_type=Path, readable=False),
               help="Team lab sheet with an athlete column (athlete id, name or sample).")
 @click.option("--coach-view", is_flag=True, help="Also write team_coach.html/.csv: result tiers only, no genotypes.")
 @click.option("--scheduler", help="Run on a Dask cluster (tcp://HOST:PORT) instead of local processes.")
@@ -230,7 +276,7 @@ def batch(inputs: tuple[str, ...], outdir: Path, jobs: int | None, roster_path: 
     result = batches.assemble(items, outcomes, panel, roster_path, labs_path, skipped)
     team.write(result, outdir, panel, dt.date.today(), coach_view, shareable)
     for failure in result.failures:
-        click.echo(f"FAILED {failure.message}", err=True)
+        click.echo(f"FAILED {visible(failure.message)}", err=True)
     click.echo(f"{len(result.athletes)} athlete report(s) and the team summary in {outdir}"
                + (f"; {len(result.failures)} input(s) failed (listed in team.html)" if result.failures else ""),
                err=True)
@@ -260,7 +306,7 @@ def panel():
     from itbs_geno.panel import load_panel
 
     data = load_panel()
-    click.echo(f"itbs-geno panel {data.version} ({data.date})")
+    say(f"itbs-geno panel {data.version} ({data.date})")
     rows = []
     for m in data.markers:
         literature = " ".join(f"{name}={plus}" for name, plus in m.literature_alleles)
@@ -304,15 +350,19 @@ def inspect(input_path: Path):
         rows.append(("panel sites found", f"{result.sample}: {len(found)} of {len(result.findings)}"
                      + (f" ({', '.join(found)})" if found else "")))
     for key, value in rows:
-        click.echo(f"{key:<18}{value}")
+        say(visible(f"{key:<18}{value}"))
 
 
 def _print_table(header: list[str], rows: list[list[str]]) -> None:
     """A plain aligned table on stdout: readable by people, splittable by tools (two spaces)."""
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
-        click.echo("  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip())
+        say(visible("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip()))
 
 
 def main() -> None:
+    signal.signal(signal.SIGTERM, _terminate)
+    if hasattr(sys.stdout, "reconfigure"):
+        # A terminal or pipe in latin-1 or ASCII gets "\u2212" for a character it cannot show.
+        sys.stdout.reconfigure(errors="backslashreplace")
     cli(prog_name="itbs-geno")

@@ -199,6 +199,8 @@ def read_sheet(path: Path, lab_panel: LabPanel) -> list[LabRow]:
                     rows.append(_row(path, number, row, lab_panel))
     except FileNotFoundError:
         raise InputError(f"{path}: no such lab sheet; check the path") from None
+    except OSError as err:
+        raise InputError(f"{path}: the lab sheet cannot be read ({err.strerror or err}); check the path and its permissions") from None
     except (UnicodeDecodeError, csv.Error) as err:
         raise InputError(f"{path}: not a readable CSV lab sheet ({err}); save it as UTF-8 CSV") from None
     if not rows:

@@ -210,3 +210,111 @@ def test_without_a_namespace_the_flags_alone_send_no_dns_query_and_open_no_conne
     connected = [line for line in trace.splitlines() if INET_CONNECTED.search(line)]
     assert all("SOCK_DGRAM" in trace and "htons(443)" in line and "2001:4860:4860::8888" in line
                for line in connected), connected
+
+
+def one_line_exit_2(result, message):
+    assert result.exit_code == 2, result.output
+    assert result.stdout == "" and result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1, result.stderr
+    assert message in result.stderr, result.stderr
+
+
+def test_terminal_escapes_in_a_file_are_shown_not_obeyed(tmp_path):
+    path = tmp_path / "genome.txt"
+    path.write_bytes("\x1b]0;owned\x07\x1b[2J\x1b[31mred\x9b1m\u202eevil\n".encode() + b"x y\n" * 5)
+    for command in (["call"], ["inspect"], ["report", "-o", str(tmp_path / "r.html")]):
+        result = CliRunner().invoke(cli, [*command, str(path)])
+        one_line_exit_2(result, r"\x1b]0;owned\x07\x1b[2J\x1b[31mred")
+        assert not any(c < " " and c != "\n" or "\x7f" <= c < "\xa0" for c in result.stderr), result.stderr
+        assert "\u202e" not in result.stderr and r"\u202e" in result.stderr
+
+
+def run_tool(*args, **kwargs) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **kwargs.pop("env", {})}
+    streams = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **kwargs}
+    return subprocess.run([sys.executable, "-m", "itbs_geno", *args], timeout=120, env=env, **streams)
+
+
+def test_a_full_stdout_is_one_line_not_a_traceback():
+    with open("/dev/full", "w") as full:
+        result = run_tool("call", "--json", SAMPLE, stdout=full)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == b"Error: could not write to standard output (No space left on device)\n"
+
+
+def test_a_closed_pipe_on_stdout_is_not_an_error():
+    reader = subprocess.Popen(["head", "-c", "10"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    result = run_tool("call", SAMPLE, stdout=reader.stdin)
+    reader.stdin.close()
+    reader.wait()
+    assert result.returncode == 0 and result.stderr == b"", result.stderr
+
+
+def test_a_latin1_terminal_gets_every_character_it_can_show():
+    table = run_tool("call", SAMPLE, env={"PYTHONIOENCODING": "latin-1"})
+    assert table.returncode == 0, table.stderr
+    assert b"\\u2212174G/C" in table.stdout                        # "−174G/C", escaped, not a crash
+    as_json = run_tool("call", "--json", SAMPLE, env={"PYTHONIOENCODING": "latin-1"})
+    assert as_json.returncode == 0 and as_json.stdout.isascii()
+    utf8 = run_tool("call", "--json", SAMPLE, env={"PYTHONIOENCODING": "utf-8"})
+    import json
+    assert json.loads(as_json.stdout) == json.loads(utf8.stdout)
+
+
+@pytest.mark.parametrize("other", ["--json", "--pdf"])
+def test_two_outputs_on_one_path_are_refused(tmp_path, other):
+    out = tmp_path / "r.html"
+    result = CliRunner().invoke(cli, ["report", SAMPLE, "-o", str(out), other, str(out)])
+    one_line_exit_2(result, "is named for two outputs")
+    assert not out.exists()
+
+
+def test_an_unreadable_input_sheet_or_roster_is_one_line(tmp_path, monkeypatch):
+    """As a user who may not read the file (root reads anything, so the denial is simulated)."""
+    import builtins
+
+    sheet, roster = tmp_path / "labs.csv", tmp_path / "roster.csv"
+    locked = tmp_path / "locked.txt"
+    for path in (sheet, roster, locked):
+        path.write_text("x")
+    real_open, real_access = builtins.open, os.access
+    denied = {str(sheet), str(roster), str(locked)}
+
+    def deny_open(file, *args, **kwargs):
+        if str(file) in denied:
+            raise PermissionError(errno.EACCES, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", deny_open)
+    monkeypatch.setattr(os, "access", lambda p, mode, *a, **k: str(p) not in denied and real_access(p, mode, *a, **k))
+    one_line_exit_2(CliRunner().invoke(cli, ["call", str(locked)]), "cannot be read (Permission denied)")
+    one_line_exit_2(CliRunner().invoke(cli, ["report", SAMPLE, "--labs", str(sheet), "-o", str(tmp_path / "r.html")]),
+                    "Permission denied")
+    one_line_exit_2(CliRunner().invoke(cli, ["batch", SAMPLE, "--roster", str(roster), "-o", str(tmp_path / "t")]),
+                    "Permission denied")
+
+
+def test_a_terminated_report_leaves_nothing_half_written(tmp_path, monkeypatch):
+    from itbs_geno import cli as cli_module, output
+
+    out = tmp_path / "r.html"
+    out.write_text("the old report")
+    real_fdopen = os.fdopen
+
+    class KilledMidWrite:
+        def __init__(self, handle):
+            self.handle = handle
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+        def write(self, text):
+            self.handle.write(text[:100])
+            cli_module._terminate(15, None)          # SIGTERM arrives while the report is written
+
+    monkeypatch.setattr(output.os, "fdopen", lambda fd, *a, **k: KilledMidWrite(real_fdopen(fd, *a, **k)))
+    result = CliRunner().invoke(cli, ["report", SAMPLE, "-o", str(out)])
+    assert result.exit_code == 143 and result.stderr.startswith("Terminated:") and result.stderr.count("\n") == 1
+    assert out.read_text() == "the old report" and sorted(p.name for p in tmp_path.iterdir()) == ["r.html"]
