@@ -405,3 +405,10 @@ def test_a_forged_zip64_end_record_is_refused(tmp_path):
     path = tmp_path / "forged.zip"
     path.write_bytes(data[:end] + zip64_end + locator + data[end:])
     one_line_exit_2(CliRunner().invoke(cli, ["call", str(path)]), "directory declares 1,099,511,627,776 file(s)")
+
+
+def test_a_zip_of_many_text_files_is_refused_before_each_is_decompressed(tmp_path):
+    # Each candidate's head costs a 1 Mi-character chunk: 10,000 members of rows would take minutes.
+    path = tmp_path / "many.zip"
+    path.write_bytes(zipped({f"part{n}.txt": V5[:5000] for n in range(30)}))
+    one_line_exit_2(CliRunner().invoke(cli, ["call", str(path)]), "the zip holds 30 files")

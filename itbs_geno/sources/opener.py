@@ -47,6 +47,7 @@ _DAMAGED = "the compressed data is truncated or damaged; download it again"
 # zipfile reads the whole central directory into memory and makes an object per entry, trusting the
 # sizes in the end record (a 4 KB sparse file can declare 4 GiB). A vendor zip holds a few files.
 MAX_MEMBERS = 10_000
+MAX_CANDIDATES = 20                      # files in a zip that could be the data (READMEs, other texts)
 MAX_DIRECTORY = 16 << 20
 # Files a vendor puts beside the genotypes in its zip; never the data itself.
 _NOT_DATA_SUFFIXES = (".pdf", ".html", ".htm", ".png", ".jpg", ".jpeg", ".md5", ".sig")
@@ -282,6 +283,9 @@ def _pick_member(path: Path, archive: zipfile.ZipFile, claims: Callable[[list[st
                          f"{MAX_TEXT_ENV} to raise the limit for a huge table)")
     if len(members) == 1:
         return members[0]
+    if len(members) > MAX_CANDIDATES:              # each would be decompressed to read its head
+        raise InputError(f"{path}: the zip holds {len(members):,} files, where a genotype download holds one "
+                         f"or two; unzip it and give the genotype file")
     genotype_files = [m for m in members if claims(_member_head(path, archive, m, limit))]
     if len(genotype_files) == 1:
         return genotype_files[0]
