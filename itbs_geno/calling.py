@@ -55,11 +55,24 @@ def _no_call(marker: Marker, via: str, flag: str | None, notes: tuple[str, ...] 
 def _single_reading(marker: Marker, rows: list[RawCall]) -> RawCall | Call:
     """The one row to use, or a no-call when duplicate rows disagree."""
     readings = {(r.genotype, r.problem) for r in rows}
+    times = sum(r.copies for r in rows)
     if len(readings) > 1:
-        shown = ", ".join(sorted(r.text for r in rows))
         return _no_call(marker, rows[0].id,
-                        f"the file lists this site {len(rows)} times with different genotypes ({shown})")
+                        f"the file lists this site {times:,} times with different genotypes ({_shown(rows, times)})")
+    if times > 1:
+        note = f"the file lists this site {times:,} times, all with the same genotype"
+        return dataclasses.replace(rows[0], notes=rows[0].notes + (note,))
     return rows[0]
+
+
+SHOWN_ROWS = 10                              # more rows than this are shown once each, with a count
+
+
+def _shown(rows: list[RawCall], times: int) -> str:
+    """"CT, TT" for a few rows; "CT, TT ×2,000,000" when a file repeats a row, so the flag stays short."""
+    if times <= SHOWN_ROWS:
+        return ", ".join(sorted(r.text for r in rows for _ in range(r.copies)))
+    return ", ".join(sorted(r.text if r.copies == 1 else f"{r.text} ×{r.copies:,}" for r in rows))
 
 
 def _position_notes(marker_chrom: str, expected: int | None, row: RawCall, build: str | None) -> tuple[str, ...]:

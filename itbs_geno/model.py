@@ -35,6 +35,7 @@ class RawCall:
     problem: str | None = None    # why the genotype could not be parsed, if it could not
     label: str | None = None      # the file's own name for the site, when `id` is the panel's (VCF)
     notes: tuple[str, ...] = ()   # what the file says about the call (FILTER, GQ, DP, gVCF block)
+    copies: int = 1               # how many times the file has this very line (duplicates are counted, not kept)
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """The loop shared by the consumer readers: one row per SNP, in a layout each vendor describes."""
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from itbs_geno.genotype import NO_CALL_TEXT, BadGenotype, parse_joined, parse_pair
 from itbs_geno.model import Genotype, RawCall, Tally
@@ -9,6 +9,11 @@ from itbs_geno.sites import Sites
 
 # Names a column-header row gives the identifier column; such a row is never a SNP.
 HEADER_IDS = frozenset({"rsid", "rs", "snp", "snpid", "snp_id", "name", "id", "marker", "markername", "snp.name"})
+# chr1, the longest chromosome, is 248,956,422 bp: a position has at most nine digits, ten with margin.
+MAX_POSITION_DIGITS = 10
+# Different lines kept for one identifier; a file that lists a site more often is broken there, and
+# the rest of its lines for that site are only counted (a file can repeat one row millions of times).
+KEPT_PER_SITE = 8
 
 
 split_whitespace = str.split          # str.split(line) splits on any run of whitespace
@@ -48,6 +53,7 @@ def read_rows(lines: Iterable[str], sites: Sites, tally: Tally, layout: Layout) 
     id_at, chrom_at, pos_at = layout.id, layout.chrom, layout.pos
     first, second = layout.genotype[0], layout.genotype[-1]
     ids, positions = sites.ids, sites.position_values
+    kept = _Kept()
     variants = no_calls = malformed = 0
     try:
         for line in lines:
@@ -60,23 +66,53 @@ def read_rows(lines: Iterable[str], sites: Sites, tally: Tally, layout: Layout) 
                     malformed += 1
                     matched = {f.strip() for f in fields} & ids
                     if matched:
-                        yield RawCall(min(matched), "", None, None, line.strip(),
-                                      f"the line has {len(fields)} fields, expected {expected}")
+                        kept.add(min(matched), line, lambda: RawCall(
+                            min(matched), "", None, None, line.strip(),
+                            f"the line has {len(fields)} fields, expected {expected}"))
                 continue
             ident, pos = fields[id_at], fields[pos_at]
-            if not pos.isdigit() and ident.strip().lower() in HEADER_IDS:
+            if not (pos.isascii() and pos.isdigit()) and ident.strip().lower() in HEADER_IDS:
                 continue                            # the column-header row
             variants += 1
             if fields[first] in NO_CALL_TEXT and fields[second] in NO_CALL_TEXT:
                 no_calls += 1
             if ident in ids or (pos in positions and sites.has_position(_chromosome(fields[chrom_at], layout), pos)):
-                yield _raw_call(fields, ident, layout)
+                kept.add(ident, line, lambda: _raw_call(fields, ident, layout))
             elif "," in ident and _ids(ident) & ids:
-                yield _raw_call(fields, min(_ids(ident) & ids), layout)
+                kept.add(ident, line, lambda: _raw_call(fields, min(_ids(ident) & ids), layout))
     finally:
         tally.variants += variants
         tally.no_calls += no_calls
         tally.malformed += malformed
+    yield from kept.rows()
+
+
+class _Kept:
+    """The rows at panel sites: each different line once, with how many times the file has it, and at
+    most KEPT_PER_SITE different lines per identifier (the others are counted as one "more rows" row)."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[str, dict[str, list]] = {}     # identifier -> line -> [RawCall, copies]
+        self._more: dict[str, int] = {}                 # identifier -> lines beyond KEPT_PER_SITE
+
+    def add(self, ident: str, line: str, make: Callable[[], RawCall]) -> None:
+        lines = self._by_id.setdefault(ident, {})
+        seen = lines.get(line)
+        if seen:
+            seen[1] += 1
+        elif len(lines) < KEPT_PER_SITE:
+            lines[line] = [make(), 1]
+        else:
+            self._more[ident] = self._more.get(ident, 0) + 1
+
+    def rows(self) -> Iterator[RawCall]:
+        for ident, lines in self._by_id.items():
+            for row, copies in lines.values():
+                yield row if copies == 1 else replace(row, copies=copies)
+            if ident in self._more:
+                row = next(iter(lines.values()))[0]
+                yield RawCall(row.id, row.chrom, None, None, "other rows",
+                              f"more than {KEPT_PER_SITE} different rows", copies=self._more[ident])
 
 
 def _chromosome(text: str, layout: Layout) -> str:
@@ -89,12 +125,20 @@ def _ids(ident: str) -> set[str]:
     return {i.strip() for i in ident.split(",")}
 
 
+def parse_position(text: str) -> int | None:
+    """A position written in ASCII digits, or None: the row is then matched by its rsID only.
+    (str.isdigit() also accepts "²" and Arabic-Indic digits, which int() refuses or reads.)"""
+    text = text.strip()
+    if text.isascii() and text.isdigit() and len(text) <= MAX_POSITION_DIGITS:
+        return int(text)
+    return None
+
+
 def _raw_call(fields: list[str], ident: str, layout: Layout) -> RawCall:
     text = " ".join(fields[g].strip() for g in layout.genotype)
-    pos, chrom = fields[layout.pos].strip(), _chromosome(fields[layout.chrom], layout)
+    pos, chrom = parse_position(fields[layout.pos]), _chromosome(fields[layout.chrom], layout)
     ident = ident.strip()
-    position = int(pos) if pos.isdigit() else None
     try:
-        return RawCall(ident, chrom, position, layout.parse(fields), text)
+        return RawCall(ident, chrom, pos, layout.parse(fields), text)
     except BadGenotype as err:
-        return RawCall(ident, chrom, position, None, text, str(err))
+        return RawCall(ident, chrom, pos, None, text, str(err))
