@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from itbs_geno import batch, output, sheets, team
+from itbs_geno import batch, output, team
 from itbs_geno.cli import cli
 
 from conftest import ROOT, SAMPLES
@@ -247,6 +247,8 @@ def test_bidi_and_zero_width_characters_are_dropped_from_displayed_names(tmp_pat
 
 
 def test_display_keeps_joiners_that_scripts_need():
+    from itbs_geno import sheets
+
     assert sheets.display("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645") == "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"
     assert sheets.display("a\nb\x1b[2Jc\u202e") == "a b [2Jc"
 
