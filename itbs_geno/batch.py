@@ -5,24 +5,27 @@ results or as a Failure; this module is the only place that catches broadly, so 
 or crashing input never stops the others.
 """
 
-import csv
 import dataclasses
 import os
 import shutil
 import signal
+import sys
 import tempfile
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
-from itbs_geno import labs
+from itbs_geno import cluster, labs
 from itbs_geno.errors import InputError
-from itbs_geno.labs import load_lab_panel
+from itbs_geno.labs import LabPanel, LabRow, load_lab_panel
 from itbs_geno.model import SampleResult
 from itbs_geno.output import safe_name
 from itbs_geno.panel import Panel
 from itbs_geno.pipeline import analyse
+from itbs_geno.roster import RESERVED_IDS, Roster, row_for
+from itbs_geno.sheets import display, quoted
 
 EXIT_SOME_FAILED = 3          # documented: the run finished, but some inputs could not be read
 
@@ -76,10 +79,24 @@ def expand(inputs: Iterable[str], outdir: Path | None = None) -> tuple[list[str]
     return items, skipped
 
 
-def process(item: str, assume_ref: bool = False) -> list[SampleResult] | Failure:
+def is_url(text: str) -> bool:
+    """An fsspec URL (s3://, https://, ftp://, zip::…://…) rather than a path; file:// is a local path."""
+    return "://" in text and not text.startswith("file://")
+
+
+def refuse_urls(inputs: Iterable[str], remote_inputs: bool) -> None:
+    """Reading over the network is an explicit choice, never a side effect of a file name."""
+    urls = [i for i in inputs if is_url(i)]
+    if urls and not remote_inputs:
+        raise InputError(f"{quoted(urls[0], 100)}: a URL, and remote inputs are off; add --remote-inputs to "
+                         f"download it (itbs-geno reaches no network unless asked)")
+
+
+def process(item: str, assume_ref: bool = False, remote_inputs: bool = False) -> list[SampleResult] | Failure:
     """One input, in a worker: its results, or a Failure that says why. Never raises."""
+    _exit_if_orphaned()
     try:
-        with _LocalCopy(item) as path:
+        with _LocalCopy(item, remote_inputs) as path:
             return analyse(path, assume_ref=assume_ref)
     except InputError as err:
         return Failure(item, str(err))
@@ -90,18 +107,20 @@ def process(item: str, assume_ref: bool = False) -> list[SampleResult] | Failure
 class _LocalCopy:
     """A local path for an input: the path itself, or a temporary copy of an fsspec URL."""
 
-    def __init__(self, item: str):
-        self.item, self.folder = item, None
+    def __init__(self, item: str, remote_inputs: bool):
+        self.item, self.remote, self.folder = item, remote_inputs, None
 
     def __enter__(self) -> Path:
         if self.item.startswith("file://"):
             return Path(self.item[len("file://"):])
-        if "://" not in self.item:
+        if not is_url(self.item):
             return Path(self.item)
-        import fsspec  # only on a cluster, where inputs may live in object stores
+        if not self.remote:
+            raise InputError(f"{self.item}: a URL, and remote inputs are off (--remote-inputs)")
+        import fsspec  # only when asked for, e.g. on a cluster whose inputs live in object stores
 
         self.folder = tempfile.mkdtemp(prefix="itbs-geno-")
-        target = Path(self.folder) / self.item.rstrip("/").rsplit("/", 1)[-1]
+        target = Path(self.folder) / safe_name(self.item.rstrip("/").rsplit("/", 1)[-1])
         try:
             with fsspec.open(self.item, "rb") as src, open(target, "wb") as dst:
                 shutil.copyfileobj(src, dst)
@@ -116,39 +135,79 @@ class _LocalCopy:
 
 Outcome = list[SampleResult] | Failure
 
+WORKERS_PER_CORE = 4          # each worker is a Python process of ~100 MB; more only thrash
+
+
+def pool_size(jobs: int, inputs: int) -> int:
+    """Worker processes for a run: as asked, but never more than the inputs, nor than
+    WORKERS_PER_CORE per core (--jobs 10000 once forked thousands of processes)."""
+    return max(1, min(jobs, inputs, WORKERS_PER_CORE * default_jobs()))
+
 
 def run(items: list[str], jobs: int, assume_ref: bool = False, scheduler: str | None = None,
-        strict: bool = False, tick: Callable[[], None] = lambda: None) -> list[Outcome]:
+        strict: bool = False, tick: Callable[[], None] = lambda: None, remote_inputs: bool = False) -> list[Outcome]:
     """Process every input; outcomes come back in input order."""
     if scheduler:
-        return _run_dask(items, scheduler, assume_ref)
-    if jobs <= 1 or len(items) <= 1:
+        return cluster.run(process, items, cluster.check_scheduler(scheduler), assume_ref=assume_ref,
+                           remote_inputs=remote_inputs)
+    workers = pool_size(jobs, len(items))
+    if workers <= 1:
         outcomes = []
         for item in items:
-            outcomes.append(process(item, assume_ref))
+            outcomes.append(process(item, assume_ref, remote_inputs))
             tick()
             _stop_if_strict(strict, outcomes[-1])
         return outcomes
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupts) as pool:
-        futures = {pool.submit(process, item, assume_ref): i for i, item in enumerate(items)}
+    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_start, initargs=(os.getpid(),)) as pool:
+        futures = {pool.submit(process, item, assume_ref, remote_inputs): i for i, item in enumerate(items)}
         outcomes: list[Outcome | None] = [None] * len(items)
         pending = set(futures)
         try:
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
-                    outcomes[futures[future]] = future.result()
+                    outcomes[futures[future]] = _outcome(future, items[futures[future]])
                     tick()
                     _stop_if_strict(strict, outcomes[futures[future]])
-        except BaseException:               # Ctrl-C or --strict: drop the queued work, then stop
+        except BaseException:               # Ctrl-C, SIGTERM or --strict: drop the queued work, then stop
             pool.shutdown(wait=False, cancel_futures=True)
             raise
     return outcomes
 
 
-def _ignore_interrupts() -> None:
-    """Workers leave Ctrl-C to the parent, which stops the batch cleanly (no worker tracebacks)."""
+def _outcome(future: Future, item: str) -> Outcome:
+    try:
+        return future.result()
+    except BrokenProcessPool:               # a worker died (out of memory, killed): the pool is gone
+        return Failure(item, f"{item}: the worker process reading it died (out of memory, or killed); "
+                             f"run the batch again, with --jobs 1 to find the input that causes it")
+
+
+_PR_SET_PDEATHSIG = 1                       # from <linux/prctl.h>
+_parent: int | None = None                  # set in pool workers only
+
+
+def _worker_start(parent: int) -> None:
+    """Workers leave Ctrl-C and SIGTERM to the parent, which stops the batch cleanly (no
+    worker tracebacks), and die with the parent, so a killed batch leaves no orphans."""
+    global _parent
+    _parent = parent
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)      # a forked worker inherits the parent's handler
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:    # the kernel kills this worker when the parent dies, even by SIGKILL
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass
+    _exit_if_orphaned()                                # the parent may have died before prctl
+
+
+def _exit_if_orphaned() -> None:
+    """Without prctl (macOS, Windows), a worker whose parent is gone stops before its next input."""
+    if _parent is not None and os.getppid() != _parent:
+        os._exit(1)
 
 
 def _stop_if_strict(strict: bool, outcome: Outcome) -> None:
@@ -156,24 +215,10 @@ def _stop_if_strict(strict: bool, outcome: Outcome) -> None:
         raise InputError(f"{outcome.message} (--strict: stopped at the first failure)")
 
 
-def _run_dask(items: list[str], scheduler: str, assume_ref: bool) -> list[Outcome]:
-    try:
-        from dask.distributed import Client
-    except ImportError:
-        raise InputError("--scheduler needs dask.distributed: pip install 'itbs-geno[cluster]'") from None
-    try:
-        client = Client(scheduler, timeout="20s")
-    except (OSError, TimeoutError) as err:
-        raise InputError(f"{scheduler}: cannot reach the Dask scheduler ({err})") from None
-    with client:
-        futures = client.map(process, items, assume_ref=assume_ref, pure=False)
-        return client.gather(futures)
-
-
-def assemble(items: list[str], outcomes: list[Outcome], panel: Panel, roster_path: Path | None = None,
-             labs_path: Path | None = None, skipped: list[str] | None = None) -> Batch:
+def assemble(items: list[str], outcomes: list[Outcome], panel: Panel, roster: Roster | None = None,
+             lab_rows: list[LabRow] | None = None, skipped: list[str] | None = None) -> Batch:
     """Name the athletes (roster), refuse duplicates by content and by id, attach the labs."""
-    roster, roster_columns = read_roster(roster_path) if roster_path else ({}, [])
+    roster = roster or Roster({}, [])
     failures, candidates, seen_content = [], [], {}
     for item, outcome in zip(items, outcomes):
         if isinstance(outcome, Failure):
@@ -186,66 +231,37 @@ def assemble(items: list[str], outcomes: list[Outcome], panel: Panel, roster_pat
             continue
         seen_content[digest] = item
         for result in outcome:
-            candidates.append((item, result, _roster_row(roster, item, result.sample, len(outcome) > 1)))
+            candidates.append((item, result, row_for(roster.rows, item, result.sample, len(outcome) > 1)))
     athletes, used = [], {}
     for item, result, row in candidates:
         wanted = safe_name(row.get("athlete_id") or row.get("id") or result.sample)
+        if wanted.lower() in RESERVED_IDS:
+            failures.append(Failure(item, f'{item}: athlete id "{wanted}" is the name of the team summary files; '
+                                          f"give this athlete another athlete_id in the roster"))
+            continue
         if wanted.lower() in used:
             failures.append(Failure(item, f'{item}: athlete id "{wanted}" is already used by {used[wanted.lower()]}; '
                                           f"give one of them another athlete_id in the roster"))
             continue
         used[wanted.lower()] = item
-        extras = {c: row.get(c, "") for c in roster_columns}
-        athletes.append(Athlete(wanted, row.get("name") or result.sample, item, extras, result))
-    if labs_path:
-        athletes = _attach_team_labs(athletes, labs_path, panel)
-    return Batch(athletes, failures, skipped or [], roster_columns)
+        extras = {c: display(row.get(c, "")) for c in roster.columns}
+        name = display(row.get("name") or result.sample) or wanted
+        athletes.append(Athlete(wanted, name, item, extras, result))
+    if lab_rows is not None:
+        athletes = _attach_team_labs(athletes, lab_rows, panel)
+    return Batch(athletes, failures, skipped or [], roster.columns)
 
 
-_ROSTER_KEYS = ("file", "sample", "athlete_id", "id", "name")
-
-
-def read_roster(path: Path) -> tuple[dict[str, dict[str, str]], list[str]]:
-    """Roster rows keyed by file name (or path) and by VCF sample name; plus its free columns."""
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            reader = csv.DictReader(fh)
-            columns = [c.strip() for c in reader.fieldnames or []]
-            lowered = [c.lower() for c in columns]
-            if "file" not in lowered and "sample" not in lowered:
-                raise InputError(f"{path}: the roster needs a 'file' or 'sample' column to match inputs")
-            rows = {}
-            for number, raw in enumerate(reader, start=2):
-                row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k}
-                for key in ("file", "sample"):
-                    if row.get(key):
-                        name = (row[key] if key == "sample" else Path(row[key]).name).lower()
-                        if (key, name) in rows:
-                            raise InputError(f"{path} row {number}: {key} {row[key]!r} is listed twice")
-                        rows[(key, name)] = row
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such roster; check the path") from None
-    except OSError as err:
-        raise InputError(f"{path}: the roster cannot be read ({err.strerror or err}); check the path and its permissions") from None
-    except (UnicodeDecodeError, csv.Error) as err:
-        raise InputError(f"{path}: not a readable CSV roster ({err}); save it as UTF-8 CSV") from None
-    extras = [c.lower() for c in columns if c.lower() not in _ROSTER_KEYS]
-    return {f"{k}:{n}": row for (k, n), row in rows.items()}, extras
-
-
-def _roster_row(roster: dict[str, dict[str, str]], item: str, sample: str, multi_sample: bool) -> dict[str, str]:
-    """A multi-sample VCF is matched by sample name; a single-person file by its file name, then sample."""
-    keys = [f"sample:{sample.lower()}"]
-    if not multi_sample:
-        keys.insert(0, f"file:{Path(item.rstrip('/')).name.lower()}")
-    return next((roster[k] for k in keys if k in roster), {})
-
-
-def _attach_team_labs(athletes: list[Athlete], path: Path, panel: Panel) -> list[Athlete]:
-    lab_panel = load_lab_panel(panel)
+def read_team_labs(path: Path, lab_panel: LabPanel) -> list[LabRow]:
+    """The team lab sheet, checked whole before any input is read."""
     rows = labs.read_sheet(path, lab_panel)
     if not any(r.athlete for r in rows):
         raise InputError(f"{path}: a team lab sheet needs an athlete column (athlete id, name or sample)")
+    return rows
+
+
+def _attach_team_labs(athletes: list[Athlete], rows: list[LabRow], panel: Panel) -> list[Athlete]:
+    lab_panel = load_lab_panel(panel)
     attached = []
     for athlete in athletes:
         names = {athlete.id.lower(), athlete.name.lower(), athlete.result.sample.lower()}

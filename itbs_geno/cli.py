@@ -236,52 +236,78 @@ def call(input_path: Path, as_json: bool, sample: str | None, assume_ref: bool):
 @click.argument("inputs", metavar="INPUT...", nargs=-1, required=True)
 @click.option("-o", "--outdir", type=click.Path(path_type=Path), required=True,
               help="Folder for <athlete>.html/.json and team.html, team.csv, team.json.")
-@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes [default: all cores].")
+@click.option("--jobs", type=click.IntRange(min=1),
+              help="Worker processes [default: all cores; at most one per input and 4 per core].")
 @click.option("--roster", "roster_path", type=click.Path(path_type=Path, readable=False),
               help="CSV mapping file or sample to athlete_id and name, plus any free columns.")
 @click.option("--labs", "labs_path", type=click.Path(path_type=Path, readable=False),
               help="Team lab sheet with an athlete column (athlete id, name or sample).")
 @click.option("--coach-view", is_flag=True, help="Also write team_coach.html/.csv: result tiers only, no genotypes.")
 @click.option("--scheduler", help="Run on a Dask cluster (tcp://HOST:PORT) instead of local processes.")
+@click.option("--remote-inputs", is_flag=True,
+              help="Allow INPUTs given as fsspec URLs (s3://, https://, ftp://…), downloaded by the process that "
+                   "reads each. Without it a URL is refused: nothing reaches the network unless asked.")
 @click.option("--strict", is_flag=True, help="Stop at the first input that fails (exit 2).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @ASSUME_REF
 @SHAREABLE
 def batch(inputs: tuple[str, ...], outdir: Path, jobs: int | None, roster_path: Path | None,
-          labs_path: Path | None, coach_view: bool, scheduler: str | None, strict: bool, quiet: bool,
-          assume_ref: bool, shareable: bool):
+          labs_path: Path | None, coach_view: bool, scheduler: str | None, remote_inputs: bool, strict: bool,
+          quiet: bool, assume_ref: bool, shareable: bool):
     """Process a squad: one report per athlete plus a team summary.
 
     INPUT may be files, folders (searched recursively for genotype files), multi-sample
-    VCFs (one athlete per sample) or, with --scheduler, fsspec URLs. A failing input is
+    VCFs (one athlete per sample) or, with --remote-inputs, fsspec URLs. A failing input is
     listed in team.html and team.json, and the others complete. Exit code: 0 when every
-    input was read, 3 when some failed.
+    input was read, 3 when some failed, 2 for bad usage, 143 when stopped by SIGTERM.
 
     \b
     Example:
         itbs-geno batch downloads/ squad.vcf.gz -o team/ --roster roster.csv --labs team_labs.csv
     """
     from itbs_geno import batch as batches
-    from itbs_geno import team
+    from itbs_geno import cluster, outdirs, team
+    from itbs_geno.labs import load_lab_panel
     from itbs_geno.panel import load_panel
+    from itbs_geno.roster import read_roster
 
+    # Everything is checked before any input is read or any output written.
+    if scheduler:
+        cluster.check_scheduler(scheduler)
+    batches.refuse_urls(inputs, remote_inputs)
     panel = load_panel()
+    lab_panel = load_lab_panel(panel)
+    roster = read_roster(roster_path, team.builtin_columns(panel, lab_panel)) if roster_path else None
+    lab_rows = batches.read_team_labs(labs_path, lab_panel) if labs_path else None
     items, skipped = batches.expand(inputs, outdir)
     if not items:
         raise InputError(f"no input files found in {', '.join(inputs)}")
+    workers = batches.pool_size(jobs or batches.default_jobs(), len(items))
+    if jobs and workers < jobs and not scheduler:
+        click.echo(f"Note: --jobs {jobs} lowered to {workers} worker process(es): at most one per input "
+                   f"and {batches.WORKERS_PER_CORE} per core.", err=True)
     show = not quiet and sys.stderr.isatty()
-    with click.progressbar(length=len(items), label="Reading", file=sys.stderr) if show else _NoBar() as bar:
-        outcomes = batches.run(items, jobs or batches.default_jobs(), assume_ref, scheduler, strict,
-                               tick=lambda: bar.update(1))
-    result = batches.assemble(items, outcomes, panel, roster_path, labs_path, skipped)
-    team.write(result, outdir, panel, dt.date.today(), coach_view, shareable)
+    with outdirs.locked(outdir):
+        with click.progressbar(length=len(items), label="Reading", file=sys.stderr) if show else _NoBar() as bar:
+            outcomes = batches.run(items, workers, assume_ref, scheduler, strict, tick=lambda: bar.update(1),
+                                   remote_inputs=remote_inputs)
+        result = batches.assemble(items, outcomes, panel, roster, lab_rows, skipped)
+        written = team.write(result, outdir, panel, dt.date.today(), coach_view, shareable)
     for failure in result.failures:
         click.echo(f"FAILED {visible(failure.message)}", err=True)
+    if written.kept:
+        click.echo(f"Kept from an earlier run for inputs that failed now (not updated): {_some(written.kept)}", err=True)
+    if written.removed:
+        click.echo(f"Removed outputs of an earlier run that this run did not write: {_some(written.removed)}", err=True)
     click.echo(f"{len(result.athletes)} athlete report(s) and the team summary in {outdir}"
                + (f"; {len(result.failures)} input(s) failed (listed in team.html)" if result.failures else ""),
                err=True)
     if result.failures:
         sys.exit(batches.EXIT_SOME_FAILED)
+
+
+def _some(names: list[str], shown: int = 6) -> str:
+    return ", ".join(names[:shown]) + (f" and {len(names) - shown} more (listed in team.json)" if len(names) > shown else "")
 
 
 class _NoBar:

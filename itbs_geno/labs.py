@@ -6,7 +6,6 @@ matched leniently (case, spaces, punctuation, µ/u/mc); every bad row is refused
 message that names it.
 """
 
-import csv
 import datetime as dt
 import re
 import tomllib
@@ -18,6 +17,8 @@ from itbs_geno.errors import InputError, PanelError
 from itbs_geno.model import BiomarkerResult
 from itbs_geno.panel import Panel, PlanItem, plan_item
 from itbs_geno.resources import data_dir
+from itbs_geno.sheets import quoted, read_csv
+
 
 @dataclass(frozen=True)
 class Band:
@@ -182,42 +183,31 @@ class LabRow:
     qualifier: str             # "<" or ">" when the lab reported a detection limit, else ""
 
 
-def read_sheet(path: Path, lab_panel: LabPanel) -> list[LabRow]:
-    """Every row of the sheet, checked; the first bad row raises InputError naming it."""
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            reader = csv.DictReader(fh)
-            fields = [f.strip().lower() for f in reader.fieldnames or []]
-            missing = [c for c in ("marker", "value", "unit") if c not in fields]
-            if missing:
-                raise InputError(f"{path}: the lab sheet needs the columns marker, value, unit "
-                                 f"(missing: {', '.join(missing)}); see sample_genomes/sample_labs.csv")
-            rows = []
-            for number, raw in enumerate(reader, start=2):
-                row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k}
-                if any(row.values()):
-                    rows.append(_row(path, number, row, lab_panel))
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such lab sheet; check the path") from None
-    except OSError as err:
-        raise InputError(f"{path}: the lab sheet cannot be read ({err.strerror or err}); check the path and its permissions") from None
-    except (UnicodeDecodeError, csv.Error) as err:
-        raise InputError(f"{path}: not a readable CSV lab sheet ({err}); save it as UTF-8 CSV") from None
+def read_sheet(path: Path, lab_panel: LabPanel, today: dt.date | None = None) -> list[LabRow]:
+    """Every row of the sheet, checked; the first bad row raises InputError naming it.
+    Dates must fall between 1900 and `today` (the run date; a day's slack for time zones)."""
+    columns, records = read_csv(path, "lab sheet")
+    missing = [c for c in ("marker", "value", "unit") if c not in columns]
+    if missing:
+        raise InputError(f"{path}: the lab sheet needs the columns marker, value, unit "
+                         f"(missing: {', '.join(missing)}); see sample_genomes/sample_labs.csv")
+    latest = (today or dt.date.today()) + dt.timedelta(days=1)
+    rows = [_row(path, number, row, lab_panel, latest) for number, row in records]
     if not rows:
         raise InputError(f"{path}: the lab sheet has no results")
     return rows
 
 
-def _row(path: Path, number: int, row: dict[str, str], lab_panel: LabPanel) -> LabRow:
+def _row(path: Path, number: int, row: dict[str, str], lab_panel: LabPanel, latest: dt.date) -> LabRow:
     where = f"{path} row {number}"
     marker = lab_panel.find(row.get("marker", ""))
     if marker is None:
         known = ", ".join(m.name for m in lab_panel.markers.values())
-        raise InputError(f'{where}: unknown marker "{row.get("marker", "")}"; known: {known}')
+        raise InputError(f'{where}: unknown marker {quoted(row.get("marker", ""))}; known: {known}')
     unit = marker.units.get(normalise_unit(row.get("unit", "")))
     if unit is None:
         accepted = ", ".join(u for u, _ in marker.units.values())
-        raise InputError(f'{where}: unit "{row.get("unit", "")}" is not one for {marker.name}; use {accepted}')
+        raise InputError(f'{where}: unit {quoted(row.get("unit", ""))} is not one for {marker.name}; use {accepted}')
     factor = unit[1]
     qualifier, value = _number(where, "value", row.get("value", ""))
     if value is None:
@@ -229,33 +219,54 @@ def _row(path: Path, number: int, row: dict[str, str], lab_panel: LabPanel) -> L
                          f"(expected {low:g}–{high:g} {marker.unit}); check the number and unit")
     refs = [_number(where, c, row.get(c, ""))[1] for c in ("ref_low", "ref_high")]
     ref_low, ref_high = (None if r is None else r * factor for r in refs)
+    for column, ref in (("ref_low", ref_low), ("ref_high", ref_high)):
+        # A lab's reference range lies inside what the marker can be (a range may start at 0);
+        # anything else is a typo or a unit mix-up, and would wreck the report's scale.
+        if ref is not None and ref > high:
+            raise InputError(f"{where}: {column} {row[column]} is not a possible {marker.name} reference limit "
+                             f"(expected 0–{high:g} {marker.unit}); check the number and unit")
     if ref_low is not None and ref_high is not None and ref_low > ref_high:
         raise InputError(f"{where}: ref_low is above ref_high")
-    return LabRow(number, marker, judged, row["value"], row["unit"], _date(where, row.get("date", "")),
+    return LabRow(number, marker, judged, row["value"], row["unit"], _date(where, row.get("date", ""), latest),
                   row.get("athlete") or None, ref_low, ref_high, qualifier)
+
+
+# Plain decimals as labs print them: 15, 1.5, .5, optionally after < or > (a detection limit).
+# No exponents, signs, digit separators (float() reads "1_5" as 15) or non-ASCII digits.
+_NUMBER = re.compile(r"([<>]?)\s*(\d{1,12}(?:\.\d{1,12})?|\.\d{1,12})", re.ASCII)
 
 
 def _number(where: str, column: str, text: str) -> tuple[str, float | None]:
     text = text.strip()
     if not text:
         return "", None
-    qualifier = text[0] if text[0] in "<>" else ""
-    try:
-        value = float(text.lstrip("<>").strip())
-    except ValueError:
-        raise InputError(f'{where}: {column} "{text}" is not a number') from None
-    if value < 0 or value != value or value in (float("inf"), float("-inf")):
-        raise InputError(f'{where}: {column} "{text}" cannot be negative or infinite')
-    return qualifier, value
+    match = _NUMBER.fullmatch(text)
+    if match is None:
+        if _NUMBER.fullmatch(text.lstrip("-").strip()):
+            raise InputError(f"{where}: {column} {quoted(text)} cannot be negative")
+        hint = "; use a dot for decimals and no thousands separator" if "," in text else ""
+        raise InputError(f"{where}: {column} {quoted(text)} is not a number "
+                         f"(write it as digits, e.g. 15, 1.5 or <0.2{hint})")
+    return match.group(1), float(match.group(2))
 
 
-def _date(where: str, text: str) -> dt.date | None:
+_DATE = re.compile(r"(\d{4})([-/])(\d{2})\2(\d{2})", re.ASCII)
+EARLIEST_DATE = dt.date(1900, 1, 1)
+
+
+def _date(where: str, text: str, latest: dt.date) -> dt.date | None:
     if not text:
         return None
+    match = _DATE.fullmatch(text)
     try:
-        return dt.date.fromisoformat(text.replace("/", "-"))
+        date = dt.date(int(match[1]), int(match[3]), int(match[4])) if match else None
     except ValueError:
-        raise InputError(f'{where}: date "{text}" is not YYYY-MM-DD (day/month order is ambiguous)') from None
+        date = None
+    if date is None:
+        raise InputError(f"{where}: date {quoted(text)} is not YYYY-MM-DD (day/month order is ambiguous)")
+    if not EARLIEST_DATE <= date <= latest:
+        raise InputError(f"{where}: date {quoted(text)} is not between {EARLIEST_DATE} and today; check the year")
+    return date
 
 
 def for_sample(rows: list[LabRow], sample: str, path: Path, alone: bool) -> list[LabRow]:
@@ -267,7 +278,7 @@ def for_sample(rows: list[LabRow], sample: str, path: Path, alone: bool) -> list
     mine = [r for r in rows if (r.athlete or "").lower() == sample.lower()]
     if not mine and alone:
         raise InputError(f'{path}: the sheet has results for {len(athletes)} athletes '
-                         f'({", ".join(sorted(athletes)[:5])}); none is named "{sample}"')
+                         f'({", ".join(quoted(a) for a in sorted(athletes)[:5])}); none is named {quoted(sample)}')
     return mine
 
 

@@ -1,5 +1,6 @@
 """Write output files whole or not at all, under safe names."""
 
+import hashlib
 import os
 import re
 import tempfile
@@ -46,9 +47,23 @@ def safe_names(samples: list[str]) -> list[str]:
     return names
 
 
+# Names Windows keeps for devices, with or without an extension ("con.html" opens the console).
+_WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"{port}{n}" for port in ("COM", "LPT") for n in range(10))}
+MAX_NAME = 100          # with a suffix, well under every file system's 255-byte limit
+
+
 def safe_name(name: str) -> str:
-    """Letters, digits, dot, dash and underscore only: safe as a file name on every system."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "sample"
+    """Letters, digits, dot, dash and underscore only, not a Windows device name, at most
+    MAX_NAME characters: safe as a file name on every system. A shortened name ends in a
+    hash of the whole, so distinct long names stay distinct."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "sample"
+    stem, dot, rest = safe.partition(".")
+    if stem.upper() in _WINDOWS_DEVICES:
+        safe = f"{stem}_{dot}{rest}"
+    if len(safe) > MAX_NAME:
+        digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        safe = f"{safe[:MAX_NAME - 9].rstrip('._')}_{digest}"
+    return safe
 
 
 def umask() -> int:

@@ -1,7 +1,9 @@
 """The team summary (team.html, team.csv, team.json) and the batch's output folder.
 
-Every file is written atomically; a re-run into the same folder replaces its outputs and
-removes the ones a previous run wrote that this run did not (listed in team.json).
+Every file is written atomically, by one run at a time (outdirs.locked). A re-run
+into the same folder replaces its outputs and removes the ones a previous run wrote that this
+run did not (listed in team.json, and each removal listed in the new team.json), except the
+reports of an input that failed this time: those are kept and marked as from the earlier run.
 """
 
 import csv
@@ -9,6 +11,7 @@ import datetime as dt
 import io
 import json
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,20 +23,29 @@ from itbs_geno.labs import LabPanel, load_lab_panel
 from itbs_geno.model import Finding, Status
 from itbs_geno.output import write_atomic
 from itbs_geno.panel import Panel
+from itbs_geno.sheets import display
 
 MANIFEST = "team.json"
 # Category order for sorting a gene column: most notable first.
 _SORT = {"higher": 0, "intermediate": 1, "uncertain": 2, "typical": 3, "lower": 4, None: 5}
 
 
+@dataclass
+class Written:
+    paths: list[Path]                                          # written by this run
+    removed: list[str] = field(default_factory=list)           # an earlier run's outputs, now removed
+    kept: list[str] = field(default_factory=list)              # an earlier run's reports of inputs that failed now
+
+
 def write(batch: Batch, outdir: Path, panel: Panel, today: dt.date, coach_view: bool = False,
-          shareable: bool = False) -> list[Path]:
-    """Write every athlete's report and JSON, then the team files; return what was written."""
+          shareable: bool = False) -> Written:
+    """Write every athlete's report and JSON, then the team files; return what was written,
+    removed and kept. The caller holds the folder (`locked`)."""
     try:
         outdir.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise InputError(f"{outdir}: cannot create the output folder ({err.strerror})") from None
-    previous = _previous_outputs(outdir)
+    previous = _previous_run(outdir)
     lab_panel = load_lab_panel(panel)
     written = []
     for athlete in batch.athletes:
@@ -42,36 +54,77 @@ def write(batch: Batch, outdir: Path, panel: Panel, today: dt.date, coach_view: 
                            (f"{athlete.id}.json", _dumps(render.as_json(result, panel)))):
             write_atomic(outdir / name, text, shareable)
             written.append(outdir / name)
+    this_run = {p.name for p in written} | set(_TEAM_FILES[coach_view]) | {MANIFEST}
+    kept = _kept(batch, previous, this_run, outdir)
     team_files = {"team.csv": _csv(batch, panel, lab_panel, coach=False),
-                  "team.html": _html(batch, panel, today, coach=False)}
+                  "team.html": _html(batch, panel, today, coach=False, kept=kept)}
     if coach_view:
         team_files |= {"team_coach.csv": _csv(batch, panel, lab_panel, coach=True),
-                       "team_coach.html": _html(batch, panel, today, coach=True)}
+                       "team_coach.html": _html(batch, panel, today, coach=True, kept=kept)}
     for name, text in team_files.items():
         write_atomic(outdir / name, text, shareable)
         written.append(outdir / name)
-    outputs = sorted(p.name for p in written) + [MANIFEST]
-    write_atomic(outdir / MANIFEST, _dumps(team_json(batch, panel, today, outputs)), shareable)
+    kept_files = {f for k in kept.values() for f in k["files"]}
+    removed = sorted(n for n in previous.outputs - this_run - kept_files if (outdir / n).exists())
+    outputs = sorted({p.name for p in written} | kept_files) + [MANIFEST]
+    write_atomic(outdir / MANIFEST, _dumps(team_json(batch, panel, today, outputs, kept, removed)), shareable)
     written.append(outdir / MANIFEST)
-    for stale in previous - set(outputs):
+    for stale in removed:
         (outdir / stale).unlink(missing_ok=True)
-    return written
+    return Written(written, removed, sorted(kept_files))
+
+
+_TEAM_FILES = {False: ("team.csv", "team.html"), True: ("team.csv", "team.html", "team_coach.csv", "team_coach.html")}
 
 
 def _dumps(data: Any) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    # allow_nan=False: a NaN or infinity is a bug upstream, never "Infinity" in a file that is not JSON.
+    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def _previous_outputs(outdir: Path) -> set[str]:
-    """The files a previous run listed; only plain names inside the folder are ever removed."""
+@dataclass
+class _Previous:
+    outputs: set[str]                                 # files the previous run listed
+    reports: dict[str, dict[str, Any]]                # input -> {"files": [...], "date": "YYYY-MM-DD"}
+
+
+def _previous_run(outdir: Path) -> _Previous:
+    """What a previous run listed in team.json; only plain names inside the folder are ever touched."""
     try:
-        names = json.loads((outdir / MANIFEST).read_text(encoding="utf-8")).get("outputs", [])
+        data = json.loads((outdir / MANIFEST).read_text(encoding="utf-8"))
+        names = data.get("outputs", [])
     except (OSError, ValueError, AttributeError):
-        return set()
-    return {n for n in names if isinstance(n, str) and n == Path(n).name and not n.startswith(".")}
+        return _Previous(set(), {})
+    outputs = {n for n in names if isinstance(n, str) and n == Path(n).name and not n.startswith(".")}
+    date = data.get("date") if isinstance(data.get("date"), str) else ""
+    reports: dict[str, dict[str, Any]] = {}
+    for athlete in data.get("athletes", []) if isinstance(data.get("athletes"), list) else []:
+        if isinstance(athlete, dict) and isinstance(athlete.get("input"), str) and isinstance(athlete.get("id"), str):
+            entry = reports.setdefault(athlete["input"], {"files": [], "date": date})
+            entry["files"] += [f for f in (f"{athlete['id']}.html", f"{athlete['id']}.json") if f in outputs]
+    for failure in data.get("failures", []) if isinstance(data.get("failures"), list) else []:
+        earlier = failure.get("kept") if isinstance(failure, dict) else None
+        if isinstance(earlier, dict) and isinstance(failure.get("input"), str) and isinstance(earlier.get("files"), list):
+            reports[failure["input"]] = {"files": [f for f in earlier["files"] if f in outputs],
+                                         "date": earlier.get("date") if isinstance(earlier.get("date"), str) else ""}
+    return _Previous(outputs, reports)
 
 
-def team_json(batch: Batch, panel: Panel, today: dt.date, outputs: list[str]) -> dict[str, Any]:
+def _kept(batch: Batch, previous: _Previous, this_run: set[str], outdir: Path) -> dict[str, dict[str, Any]]:
+    """Per failed input, its reports from an earlier run that this run does not replace: kept
+    (a coach loses no report to a download that broke), and marked as from that run."""
+    kept = {}
+    for failure in batch.failures:
+        earlier = previous.reports.get(failure.input)
+        files = [f for f in earlier["files"] if f not in this_run and (outdir / f).exists()] if earlier else []
+        if files:
+            kept[failure.input] = {"files": sorted(files), "date": earlier["date"]}
+    return kept
+
+
+def team_json(batch: Batch, panel: Panel, today: dt.date, outputs: list[str],
+              kept: dict[str, dict[str, Any]] | None = None, removed: list[str] | None = None) -> dict[str, Any]:
+    kept = kept or {}
     return {
         "tool": {"name": "itbs-geno", "version": __version__},
         "panel": {"version": panel.version, "date": panel.date},
@@ -80,9 +133,11 @@ def team_json(batch: Batch, panel: Panel, today: dt.date, outputs: list[str]) ->
                       "report": f"{a.id}.html", "result": render.as_json(a.result, panel)}
                      for a in batch.athletes],
         "counts": _counts(batch, panel),
-        "failures": [{"input": f.input, "message": f.message} for f in batch.failures],
+        "failures": [{"input": f.input, "message": f.message, **({"kept": kept[f.input]} if f.input in kept else {})}
+                     for f in batch.failures],
         "skipped": batch.skipped,
         "outputs": outputs,
+        "removed": removed or [],          # an earlier run's outputs that this run removed
     }
 
 
@@ -97,6 +152,12 @@ def _counts(batch: Batch, panel: Panel) -> dict[str, dict[str, int]]:
 
 def _genotype_or_status(finding: Finding) -> str:
     return str(finding.call.genotype) if finding.call.status is Status.CALLED else str(finding.call.status)
+
+
+def builtin_columns(panel: Panel, lab_panel: LabPanel) -> list[str]:
+    """team.csv's own columns (either view), which a roster's free column must not shadow."""
+    empty = Batch([], [], [], [])
+    return csv_columns(empty, panel, lab_panel, coach=False) + csv_columns(empty, panel, lab_panel, coach=True)
 
 
 def csv_columns(batch: Batch, panel: Panel, lab_panel: LabPanel, coach: bool) -> list[str]:
@@ -118,7 +179,7 @@ def _csv(batch: Batch, panel: Panel, lab_panel: LabPanel, coach: bool) -> str:
     buffer = io.StringIO()
     columns = csv_columns(batch, panel, lab_panel, coach)
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")
-    writer.writeheader()
+    writer.writer.writerow([_cell(c) for c in columns])        # free column names come from the roster
     for athlete in batch.athletes:
         result = athlete.result
         row: dict[str, Any] = {"athlete_id": athlete.id, "name": athlete.name, **athlete.roster,
@@ -149,11 +210,13 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _html(batch: Batch, panel: Panel, today: dt.date, coach: bool) -> str:
-    return render.page("team.html", team_view(batch, panel, today, coach))
+def _html(batch: Batch, panel: Panel, today: dt.date, coach: bool, kept: dict[str, dict[str, Any]]) -> str:
+    return render.page("team.html", team_view(batch, panel, today, coach, kept))
 
 
-def team_view(batch: Batch, panel: Panel, today: dt.date, coach: bool) -> dict[str, Any]:
+def team_view(batch: Batch, panel: Panel, today: dt.date, coach: bool,
+              kept: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    kept = kept or {}
     markers = panel.markers
     counts = _counts(batch, panel)
     rows = []
@@ -177,13 +240,21 @@ def team_view(batch: Batch, panel: Panel, today: dt.date, coach: bool) -> dict[s
         "title": "Team summary" + (" (coach view: result tiers only)" if coach else ""),
         "coach": coach, "date": today.isoformat(), "tool_version": __version__, "panel_version": panel.version,
         "markers": [{"gene": m.gene, "name": m.name, "rsid": m.rsid} for m in markers],
-        "roster_columns": batch.roster_columns, "rows": rows, "sorts": sorts,
+        "roster_columns": [display(c) for c in batch.roster_columns], "rows": rows, "sorts": sorts,
         "categories": [{"id": k, **v} for k, v in panel.categories.items()],
         "counts": [] if coach else [{"marker": k, "counts": v} for k, v in counts.items()],
         "distribution": [] if coach else _distribution(counts, panel, len(batch.athletes)),
-        "failures": [{"input": f.input, "message": f.message} for f in batch.failures],
-        "skipped": batch.skipped, "athletes": len(batch.athletes),
+        "failures": [{"input": display(f.input), "message": f.message + _kept_note(kept.get(f.input))}
+                     for f in batch.failures],
+        "skipped": [display(s) for s in batch.skipped], "athletes": len(batch.athletes),
     }
+
+
+def _kept_note(kept: dict[str, Any] | None) -> str:
+    if not kept:
+        return ""
+    when = f"of {kept['date']}" if kept["date"] else "before"
+    return f" Kept from the run {when}, not updated: {', '.join(kept['files'])}."
 
 
 DIST_BAR = 260
