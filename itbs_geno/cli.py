@@ -150,7 +150,7 @@ def report(input_path: Path, output: str | None, json_path: str | None, labs_pat
         write_atomic(html_path, render.html(result, panel, today, lab_panel), shareable)
         written.append(html_path)
         if json_target:
-            write_atomic(json_target, json.dumps(render.as_json(result, panel), indent=2, ensure_ascii=False) + "\n",
+            write_atomic(json_target, json.dumps(render.as_json(result, panel), indent=2, ensure_ascii=False, allow_nan=False) + "\n",
                          shareable)
             written.append(json_target)
         if pdf_target:
@@ -220,7 +220,8 @@ def call(input_path: Path, as_json: bool, sample: str | None, assume_ref: bool):
     panel = load_panel()
     results = _select(analyse(input_path, panel, assume_ref), sample)
     if as_json:
-        say(json.dumps([to_json(r, panel) for r in results], indent=2, ensure_ascii=not _stdout_takes_unicode()))
+        say(json.dumps([to_json(r, panel) for r in results], indent=2, ensure_ascii=not _stdout_takes_unicode(),
+                       allow_nan=False))
         return
     for result in results:
         if len(results) > 1:
