@@ -37,6 +37,9 @@ from pathlib import Path
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 MEMORY_BOUND = 500 << 20                  # peak RSS, bytes
+# A case is a hang when it uses more CPU than its bound (other work on the machine must not make a
+# slow case look hung), or is still running at 1.5 times its bound (blocked, or starved).
+KILL_AFTER = 1.5
 SECONDS_BASE, BYTES_PER_SECOND = 10.0, 10 << 20
 
 
@@ -294,6 +297,10 @@ LAB_DATES = ["9999-12-31", "0001-01-01", "2026-W37-2", "2026W372", "20260915", "
              "2026/09/15", "٢٠٢٦-٠٩-١٥", "2026-13-01", "15/09/2026", "9999-12-31T23:59:59"]
 
 
+# Text float() and date.fromisoformat() accept but no lab writes: must be refused, not read as 15 or a date.
+MUST_REFUSE = ["1_5", "2026-W37-2", "2026W372", "\u0663", "\u00b2", "\uff13", "\u0662\u0660"]
+
+
 def _lab_rows(data: bytes) -> list[list[str]]:
     import csv
     return list(csv.reader(io.StringIO(data.decode("utf-8", "replace"))))
@@ -372,7 +379,7 @@ def lab_header(data, rng):
 
 def lab_many_rows(data, rng):
     lines = _lines(data)
-    return b"\n".join(lines[:1] + lines[1:2] * rng.choice([10_000, 100_000]) + lines[1:])
+    return b"\n".join(lines[:1] + lines[1:2] * rng.choice([1_000, 20_000, 1_000_000]) + lines[1:])
 
 
 # ---------------------------------------------------------------- the table
@@ -550,6 +557,7 @@ class Case:
     command: str                           # call | report | inspect | batch | labs
     files: dict[str, bytes]                # written into the case's folder; the first is the input
     sparse_tail: int = 0                   # bytes of NUL appended as a hole (the file is sparse on disk)
+    must_refuse: str = ""                  # a lab sheet holding this text must give exit 2
 
     def describe(self) -> str:
         size = sum(len(u) * int(t) for t, u in REPEAT.findall(b"".join(self.files.values())[:1 << 16]))
@@ -675,8 +683,10 @@ def _labs_case(case_id: int, rng: random.Random) -> Case:
         data = table[name](data, rng)
         mutations.append(name)
     command = "labs" if rng.random() < 0.85 else "batch-labs"
+    text = data.decode("utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8", "replace")
+    must_refuse = next((t for t in MUST_REFUSE if t in text), "")
     return Case(case_id, "labs", "sample_labs.csv", mutations, "plain", command,
-                {"labs.csv": data, LAB_GENOME: seeds()[LAB_GENOME]})
+                {"labs.csv": data, LAB_GENOME: seeds()[LAB_GENOME]}, must_refuse=must_refuse)
 
 
 # ---------------------------------------------------------------- running one case in a forked child
@@ -779,12 +789,15 @@ class _Running:
         pid, status, usage = os.wait4(self.pid, os.WNOHANG)
         elapsed = time.monotonic() - self.start
         if pid == 0:
-            if elapsed > self.bound:
+            if elapsed > self.bound * KILL_AFTER:
                 self._kill(f"hang (over {self.bound:.0f} s)")
             elif _rss(self.pid) > MEMORY_BOUND:
                 self._kill("memory (over 500 MB)")
             return None
         code = None if self.killed else os.waitstatus_to_exitcode(status)
+        cpu = usage.ru_utime + usage.ru_stime
+        if not self.killed and cpu > self.bound:
+            self.killed = f"hang (over {self.bound:.0f} s)"
         return judge(self.case, self.folder, code, elapsed, usage.ru_maxrss * 1024, self.killed)
 
     def _kill(self, why: str) -> None:
@@ -835,6 +848,8 @@ def judge(case: Case, folder: Path, code: int | None, seconds: float, rss: int, 
         problems.append("output left after a refusal")
     if code == 0:
         problems += _check_outputs(case, folder)
+    if code == 0 and case.must_refuse and case.command == "labs":
+        problems.append(f'lab sheet with "{case.must_refuse}" accepted')
     return Outcome(case, code, seconds, rss, stderr, problems, folder)
 
 
