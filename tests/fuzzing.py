@@ -650,17 +650,27 @@ def _index_case(seed_name: str, data: bytes, container: str, rng: random.Random,
     pysam.set_verbosity(0)                     # htslib's complaints about a mutant are expected here
     with tempfile.TemporaryDirectory() as tmp:
         plain = Path(tmp) / "x.vcf"
-        plain.write_bytes(seeds()[seed_name] if container == "bcf" or rng.random() < 0.5 else data)
+        other = container == "bcf" or rng.random() < 0.5
+        plain.write_bytes(seeds()[seed_name] if other else data)
+        if container != "bcf" and rng.random() < 0.3:
+            plain.write_bytes(_filler_vcf(seeds()[seed_name], rng.choice([2_000, 30_000])))
+            other = True
         try:
             if container == "bcf":
                 out = Path(tmp) / "x.bcf"
                 with pysam.VariantFile(str(plain)) as src, pysam.VariantFile(str(out), "wb", header=src.header) as dst:
                     for record in src:
                         dst.write(record)
+                name = rng.choice(["flip", "truncate", "none"])
                 raw = gzip.decompress(out.read_bytes())
-                name = rng.choice(["flip", "truncate"])
-                mutations.append(f"bcf_{name}")
-                return {"input.bcf": gzip.compress(MUTATORS["classic"][name](raw, rng), mtime=0)}
+                raw = raw if name == "none" else MUTATORS["classic"][name](raw, rng)
+                how = rng.choice(["bgzf", "bgzf", "gzip", "uncompressed"])   # htslib reads all three
+                mutations.append(f"bcf_{name}_{how}")
+                (Path(tmp) / "raw").write_bytes(raw)
+                pysam.tabix_compress(str(Path(tmp) / "raw"), str(Path(tmp) / "m.bcf"), force=True)
+                packed = {"bgzf": (Path(tmp) / "m.bcf").read_bytes(), "gzip": gzip.compress(raw, mtime=0),
+                          "uncompressed": raw}[how]
+                return {"input.bcf": packed}
             pysam.tabix_compress(str(plain), str(plain) + ".gz", force=True)
             pysam.tabix_index(str(plain) + ".gz", preset="vcf", force=True)
             tbi = (Path(tmp) / "x.vcf.gz.tbi").read_bytes()
@@ -669,10 +679,26 @@ def _index_case(seed_name: str, data: bytes, container: str, rng: random.Random,
             return {"input.vcf.gz": gzip_bytes(data)}
         plain.write_bytes(data)
         pysam.tabix_compress(str(plain), str(plain) + ".gz", force=True)
-        if rng.random() < 0.3:
-            tbi = MUTATORS["classic"]["flip"](tbi, rng)
+        if other and data != seeds()[seed_name]:
+            mutations.append("tbi_of_another_file")
+        if rng.random() < 0.3:                 # offsets moved: flip bytes inside the decompressed index
+            (Path(tmp) / "tbi").write_bytes(MUTATORS["classic"]["flip"](gzip.decompress(tbi), rng))
+            pysam.tabix_compress(str(Path(tmp) / "tbi"), str(Path(tmp) / "tbi.gz"), force=True)
+            tbi = (Path(tmp) / "tbi.gz").read_bytes()
             mutations.append("tbi_flip")
         return {"input.vcf.gz": (Path(tmp) / "x.vcf.gz").read_bytes(), "input.vcf.gz.tbi": tbi}
+
+
+def _filler_vcf(vcf: bytes, records: int) -> bytes:
+    """The VCF with `records` more records around its own, so its index has other offsets."""
+    lines, _, existing = _vcf_records(vcf)
+    rows = [lines[i] for i in existing]
+    chroms = sorted({r.split(b"\t")[0] for r in rows}) or [b"1"]
+    filler = [b"%s\t%d\t.\tA\tG\t50\tPASS\t.\tGT\t0/1" % (chroms[k % len(chroms)], 1000 + 997 * k)
+              for k in range(records)]
+    key = lambda r: (r.split(b"\t")[0], int(r.split(b"\t")[1]) if r.split(b"\t")[1].isdigit() else 0)
+    header = [line for line in lines if line.startswith(b"#")]
+    return b"\n".join(header + sorted(rows + filler, key=key)) + b"\n"
 
 
 def _labs_case(case_id: int, rng: random.Random) -> Case:
