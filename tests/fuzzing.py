@@ -37,9 +37,9 @@ from pathlib import Path
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 MEMORY_BOUND = 500 << 20                  # peak RSS, bytes
-# A case is a hang when it uses more CPU than its bound (other work on the machine must not make a
-# slow case look hung), or is still running at 1.5 times its bound (blocked, or starved).
-KILL_AFTER = 1.5
+# A case is a hang when it uses more CPU time than its bound (so other work on the machine cannot make
+# a slow case look hung), or is still running at 3 times its bound in wall time (blocked on something).
+KILL_AFTER = 3
 SECONDS_BASE, BYTES_PER_SECOND = 10.0, 10 << 20
 
 
@@ -831,15 +831,17 @@ class _Running:
         pid, status, usage = os.wait4(self.pid, os.WNOHANG)
         elapsed = time.monotonic() - self.start
         if pid == 0:
-            if elapsed > self.bound * KILL_AFTER:
-                self._kill(f"hang (over {self.bound:.0f} s)")
+            if _cpu(self.pid) > self.bound:
+                self._kill(f"hang (over {self.bound:.0f} s of CPU)")
+            elif elapsed > self.bound * KILL_AFTER:
+                self._kill(f"blocked (no exit after {self.bound * KILL_AFTER:.0f} s; on a loaded machine, starved)")
             elif self._own(_rss(self.pid)) > MEMORY_BOUND:
                 self._kill("memory (over 500 MB)")
             return None
         code = None if self.killed else os.waitstatus_to_exitcode(status)
         cpu = usage.ru_utime + usage.ru_stime
         if not self.killed and cpu > self.bound:
-            self.killed = f"hang (over {self.bound:.0f} s)"
+            self.killed = f"hang (over {self.bound:.0f} s of CPU)"
         return judge(self.case, self.folder, code, elapsed, self._own(usage.ru_maxrss * 1024), self.killed)
 
     def _own(self, rss: int) -> int:
@@ -854,6 +856,16 @@ class _Running:
                 target()
             except OSError:
                 pass
+
+
+def _cpu(pid: int) -> float:
+    """Seconds of CPU the process has used so far (utime + stime, /proc/PID/stat fields 14 and 15)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def _rss(pid: int) -> int:
