@@ -347,6 +347,8 @@ def lab_range(data, rng):
     r = rng.choice(ranged) if ranged and rng.random() < 0.7 else rng.randrange(1, len(rows))
     rows[r] += [""] * (len(header) - len(rows[r]))
     rows[r][header.index("ref_low")], rows[r][header.index("ref_high")] = rng.choice(RANGES)
+    if rows[r][0].strip().upper() == "CTX-I" and "unit" in header and rng.random() < 0.5:
+        rows[r][header.index("unit")], rows[r][header.index("value")] = "ng/mL", "0.72"   # x1000 into pg/mL
     return _lab_bytes(rows)
 
 
