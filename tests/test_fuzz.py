@@ -1,30 +1,39 @@
-"""Property-based fuzzing of every reader and of the CLI: mutated valid files either give calls
-whose genotypes are exactly ones written in the file, or a clean InputError (exit 2, one line).
-Never a traceback, a hang or an invented genotype.
+"""Fuzzing every reader and the CLI with the mutators of tests/fuzzing.py.
 
-ITBS_FUZZ_EXAMPLES sets the number of examples (CI: the default; releases: 50000)."""
+Two in-process hypothesis properties (mutated valid files give calls whose genotypes are written
+in the file, or a clean InputError), and the no-traceback rule checked through the CLI in forked
+children for every family of hostile inputs: zip headers that lie, huge fields and lines in VCF
+records, Unicode digits and huge numbers, extreme lab sheets, rows duplicated at scale, terminal
+escapes. Each case exits 0 or 2 (batch 0, 2 or 3) with at most one line on stderr, within
+10 s + size/10 MB/s and 500 MB.
+
+The CI run is bounded and seeded (case ids 0..N per family; ITBS_FUZZ_SCALE multiplies N).
+The long run: `python -m pytest -m fuzz_long` (ITBS_FUZZ_LONG_CASES, default 20000) or
+`python benchmarks/fuzz_long.py --cases 20000`. ITBS_FUZZ_EXAMPLES sets the hypothesis examples."""
 
 import gzip
 import os
 import random
+import subprocess
+import sys
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import fuzzing
 from itbs_geno.cli import cli
 from itbs_geno.errors import InputError
 from itbs_geno.model import Status
 from itbs_geno.pipeline import analyse
 
-from conftest import DATA
-from vcf_factory import Vcf
-
 EXAMPLES = int(os.environ.get("ITBS_FUZZ_EXAMPLES", "1200"))
-BASES = {p.name: p.read_bytes() for p in sorted((DATA / "formats").iterdir())}
-BASES["person.vcf"] = Vcf().text().encode()
-BASES["person38_chr.vcf"] = Vcf(chr_prefix=True, ids=True).text().encode()
+SCALE = float(os.environ.get("ITBS_FUZZ_SCALE", "1"))
+BASES = {name: data for name, data in fuzzing.seeds().items() if name != "synthetic_23andme.txt"}
 NAMES = sorted(BASES)
+# The in-process properties use the mutators that keep a file small.
+SMALL = {**fuzzing.MUTATORS["classic"], **fuzzing.MUTATORS["numbers"], **fuzzing.MUTATORS["escapes"]}
 
 
 @st.composite
@@ -33,67 +42,10 @@ def mutated(draw) -> tuple[str, bytes]:
     data = BASES[name]
     rng = random.Random(draw(st.integers(0, 2**32)))
     for _ in range(draw(st.integers(1, 4))):
-        kind = draw(st.sampled_from(["truncate", "flip", "insert", "shuffle", "endings", "duplicate", "delete"]))
-        data = MUTATIONS[kind](data, rng)
+        data = SMALL[draw(st.sampled_from(sorted(SMALL)))](data, rng)
     if draw(st.booleans()) and draw(st.booleans()):
         data = gzip.compress(data, mtime=0)
     return name, data
-
-
-def _lines(data: bytes) -> list[bytes]:
-    return data.split(b"\n")
-
-
-def _truncate(data, rng):
-    return data[: rng.randint(0, len(data))]
-
-
-def _flip(data, rng):
-    if not data:
-        return data
-    data = bytearray(data)
-    for _ in range(rng.randint(1, 5)):
-        data[rng.randrange(len(data))] = rng.randrange(256)
-    return bytes(data)
-
-
-def _insert(data, rng):
-    lines = _lines(data)
-    junk = rng.choice([b"", b"#", b"rs1815739\t11\t66328095\tGA", b"\x00\x01\x02", b"rs12722,9,137734416,CT",
-                       b"11\t66560624\t.\tC\tT\t.\t.\t.\tGT\t0/1", "\u00e9\u00e8".encode("latin-1"), b"a" * 300])
-    lines.insert(rng.randint(0, len(lines)), junk)
-    return b"\n".join(lines)
-
-
-def _shuffle(data, rng):
-    lines = _lines(data)
-    i = rng.randrange(len(lines))
-    separator = b"\t" if b"\t" in lines[i] else b","
-    fields = lines[i].split(separator)
-    rng.shuffle(fields)
-    lines[i] = separator.join(fields)
-    return b"\n".join(lines)
-
-
-def _endings(data, rng):
-    return data.replace(b"\n", rng.choice([b"\r\n", b"\r", b"\n\n"]))
-
-
-def _duplicate(data, rng):
-    lines = _lines(data)
-    i = rng.randrange(len(lines))
-    lines.insert(i, lines[i])
-    return b"\n".join(lines)
-
-
-def _delete(data, rng):
-    lines = _lines(data)
-    del lines[rng.randrange(len(lines))]
-    return b"\n".join(lines)
-
-
-MUTATIONS = {"truncate": _truncate, "flip": _flip, "insert": _insert, "shuffle": _shuffle,
-             "endings": _endings, "duplicate": _duplicate, "delete": _delete}
 
 
 def written_in_file(data: bytes, names: set[str], alleles: tuple[str, ...], repeat: bool) -> bool:
@@ -111,7 +63,7 @@ def written_in_file(data: bytes, names: set[str], alleles: tuple[str, ...], repe
     return False
 
 
-@settings(max_examples=EXAMPLES, deadline=3000, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=EXAMPLES, deadline=3000, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                        HealthCheck.too_slow])
 @given(case=mutated())
 def test_readers_never_invent_a_genotype(tmp_path_factory, panel, case):
@@ -134,7 +86,7 @@ def test_readers_never_invent_a_genotype(tmp_path_factory, panel, case):
                 assert written_in_file(data, names, alleles, call.marker_id == "MMP3_5A6A"), (name, call)
 
 
-@settings(max_examples=max(EXAMPLES // 5, 50), deadline=5000, suppress_health_check=[
+@settings(max_examples=max(EXAMPLES // 5, 50), deadline=5000, derandomize=True, suppress_health_check=[
     HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(case=mutated())
 def test_cli_exits_0_or_2_with_one_line(tmp_path_factory, case):
@@ -145,3 +97,58 @@ def test_cli_exits_0_or_2_with_one_line(tmp_path_factory, case):
     assert result.exit_code in (0, 2), result.output
     if result.exit_code == 2:
         assert result.stdout == "" and result.stderr.count("\n") == 1 and result.stderr.startswith("Error: ")
+
+
+# Cases per family in CI: about two minutes on two cores once every case passes (a case that
+# hangs costs its 10 s bound). Case ids are fixed, so a failure is re-made from its id:
+# python benchmarks/fuzz_long.py --case ID --family FAMILY
+CI_CASES = {"classic": 80, "numbers": 60, "escapes": 40, "lines": 20, "vcf": 60, "scale": 6, "labs": 120,
+            "zip": 120, "index": 30}
+
+
+@pytest.mark.parametrize("family", fuzzing.FAMILIES)
+def test_no_hostile_input_breaks_the_promise(tmp_path, family):
+    """call, report, inspect and batch on each case: exit 0 or 2 (batch 0, 2 or 3), one line on stderr,
+    no traceback, no terminal control characters, valid JSON, within the time and memory bounds."""
+    cases = (fuzzing.make_case(i, family) for i in range(int(CI_CASES[family] * SCALE)))
+    outcomes = fuzzing.run(cases, tmp_path, jobs=2)
+    assert len(outcomes) == int(CI_CASES[family] * SCALE)
+    failing = sum(bool(o.problems) for o in outcomes)
+    assert failing == 0, f"failing inputs kept in {tmp_path}\n" + fuzzing.summary(outcomes)
+
+
+@pytest.mark.fuzz_long
+def test_long_fuzz_run(tmp_path):
+    """The long run on demand: python -m pytest -m fuzz_long -s (prints the counts)."""
+    count = int(os.environ.get("ITBS_FUZZ_LONG_CASES", "20000"))
+    outcomes = fuzzing.run((fuzzing.make_case(i) for i in range(count)), tmp_path / "work", jobs=2)
+    report = fuzzing.summary(outcomes, save=tmp_path / "failures")
+    print(report)
+    failing = sum(bool(o.problems) for o in outcomes)
+    assert failing == 0, f"failing inputs saved in {tmp_path / 'failures'}\n" + report
+
+
+def test_the_mutators_make_what_the_issue_describes():
+    """The fuzzer's own check: its hostile inputs are the ones it claims to make."""
+    import io
+    import zipfile
+    rng = random.Random(1)
+    row = b"# rsid\tchromosome\tposition\tgenotype\nrs1815739\t11\t66328095\tTT\n"
+    assert any(ch in fuzzing.unicode_digit(row, rng).decode() for ch in fuzzing.UNICODE_DIGITS)
+    assert b"9" * 4301 in fuzzing.huge_number(row, random.Random(3)) or b"0" * 4301 in fuzzing.huge_number(row, rng)
+    bomb = fuzzing.gzip_bytes(b"#\n" + fuzzing.repeat(b"\n", 64 << 20) + b"rs1\t1\t1\tAA\n")
+    assert len(bomb) < 200_000 and len(gzip.decompress(bomb)) == (64 << 20) + 13
+    member = fuzzing.Member(b"g.txt", *fuzzing.deflate_parts(row), method=9)
+    with pytest.raises(NotImplementedError):
+        zipfile.ZipFile(io.BytesIO(fuzzing.zip_bytes([member]))).read("g.txt")
+    vcf = fuzzing.many_samples(fuzzing.seeds()["person.vcf"], random.Random(0))
+    assert max(len(line) for line in vcf.split(b"\n")) > 64 << 10
+
+
+def test_the_long_run_script_reports_counts(tmp_path):
+    result = subprocess.run([sys.executable, str(fuzzing.ROOT / "benchmarks" / "fuzz_long.py"), "--cases", "4",
+                             "--family", "classic", "--save", str(tmp_path)], capture_output=True, text=True,
+                            cwd=fuzzing.ROOT, timeout=300)
+    assert result.returncode in (0, 1), result.stderr
+    assert result.stdout.startswith("4 cases; ") and "family: classic 4" in result.stdout
+    assert "distinct failure cause(s)" in result.stdout
