@@ -18,7 +18,7 @@ from itbs_geno import build as builds
 from itbs_geno.errors import InputError
 from itbs_geno.model import RawCall
 from itbs_geno.panel import Panel
-from itbs_geno.sources import vcf_calls, vcf_scan, vcf_sites
+from itbs_geno.sources import vcf_calls, vcf_index, vcf_scan, vcf_sites
 from itbs_geno.sources.opener import GZIP_MAGIC
 from itbs_geno.sources.vcf_sites import Target
 
@@ -52,15 +52,23 @@ def read(path: Path, panel: Panel, assume_ref: bool = False) -> VcfRead:
     pysam.set_verbosity(0)           # htslib would print warnings on stderr, outside our one-line rule
     compression = _compression(path)
     targets = vcf_sites.targets(panel)
+    bcf = _is_bcf(path, compression)
+    index, ignored = (vcf_index.kind(path) if compression == "bgzf" else None), ()   # only BGZF is indexed
+    mismatch = index and vcf_index.mismatch(path, index)
+    if mismatch:
+        # htslib would trust it and silently miss records, or fail mid-block: read the whole file instead.
+        index, ignored = None, (f"{mismatch[:-1]} ({_rebuild(path, bcf)}).",)
     scanned = None
-    if not _is_bcf(path, compression) and not (compression == "bgzf" and _index_kind(path)):
+    if not bcf and not (compression == "bgzf" and index):
         # An unindexed text VCF: a fast text pass keeps the few records near the sites.
         scanned = vcf_scan.prefilter(path, compression, targets)
-    with _variant_file(path, scanned[0] if scanned else None) as vf:
+    elif not bcf:
+        vcf_scan.check_header(path, compression)     # htslib reads the header with no size limit
+    with _variant_file(path, scanned[0] if scanned else None, index and f"{path.name}.{index}", bcf) as vf:
         samples = tuple(vf.header.samples)
         if not samples:
             raise InputError(f"{path}: the VCF has no sample columns (sites only), so there are no genotypes to read")
-        index = _index_kind(path) if vf.index is not None else None
+        index = index if vf.index is not None else None
         records, seen = _collect(vf, targets, indexed=index is not None)
         if scanned:
             records = scanned[1]
@@ -72,6 +80,7 @@ def read(path: Path, panel: Panel, assume_ref: bool = False) -> VcfRead:
         build, basis, warnings = builds.decide(
             _build_from_data(seen), builds.from_contigs(contigs), builds.from_header(header_lines),
             kinds=("the data", "the ##contig lengths", "the header"))
+        warnings = ignored + warnings
         # Records are read while the file is open, so any decoding error is reported as bad input.
         rows = {s: [] for s in samples}
         for target in (t for t in targets if t.build == build):
@@ -90,8 +99,8 @@ def _compression(path: Path) -> str:
     return "bgzf" if len(head) >= 14 and head[3] & 0x04 and head[12:14] == b"BC" else "gzip"
 
 
-def _index_kind(path: Path) -> str | None:
-    return next((kind for kind in ("csi", "tbi") if Path(f"{path}.{kind}").exists()), None)
+def _rebuild(path: Path, bcf: bool) -> str:
+    return f"bcftools index {path}" if bcf else f"tabix -p vcf {path}"
 
 
 def _is_bcf(path: Path, compression: str) -> bool:
@@ -104,9 +113,9 @@ def _is_bcf(path: Path, compression: str) -> bool:
 
 
 @contextmanager
-def _variant_file(path: Path, prefiltered: bytes | None):
+def _variant_file(path: Path, prefiltered: bytes | None, index: str | None, bcf: bool):
     """pysam.VariantFile on the path, or on the prefiltered records (fed through a pipe by a
-    thread, so nothing is written to disk)."""
+    thread, so nothing is written to disk). `index`: the index file's name, when it is used."""
     import pysam
 
     feeder = _BytesFeeder(prefiltered) if prefiltered is not None else None
@@ -120,12 +129,34 @@ def _variant_file(path: Path, prefiltered: bytes | None):
     try:
         yield vf
     except (OSError, ValueError, IndexError, KeyError) as err:   # htslib's ways of saying "malformed"
+        _close(vf, feeder)                   # a failed read often fails the close too: keep the first error
+        if index:
+            raise InputError(f"{path}: reading through the index {index} failed ({_reason(err)}): the index does "
+                             f"not match the file; rebuild it with {_rebuild(path, bcf)} or remove it") from None
         raise InputError(f"{path}: a malformed VCF record ({_reason(err)}); "
                          f"check the header lists every sample and the columns match it") from None
-    finally:
+    except BaseException:
+        _close(vf, feeder)
+        raise
+    try:
         vf.close()
+    except OSError as err:                   # htslib saw damage it did not raise while reading
+        if index:
+            raise InputError(f"{path}: the index {index} does not match the file ({_reason(err)}); "
+                             f"rebuild it with {_rebuild(path, bcf)} or remove it") from None
+        raise InputError(f"{path}: the file is truncated or damaged ({_reason(err)}); download it again") from None
+    finally:
         if feeder:
             feeder.stop()
+
+
+def _close(vf, feeder: "_BytesFeeder | None") -> None:
+    try:
+        vf.close()
+    except OSError:
+        pass
+    if feeder:
+        feeder.stop()
 
 
 def _reason(err: Exception) -> str:

@@ -22,6 +22,10 @@ CHECKED = 1000        # the first records always go to pysam too, so a malformed
 
 
 SMALL = 64 << 10      # regions at most this long are split into lines
+# htslib reads a line, or the header, whole into memory, however long it is. Real lines are long
+# (17,000 samples' GT ~70 KB, 3,000 samples with PL ~200 KB, a big SV INFO a few MB) but far from these.
+MAX_LINE = 64 << 20
+MAX_HEADER = 64 << 20  # 10^6 sample names are ~10 MB; thousands of ##contig lines a few MB
 
 
 def prefilter(path: Path, compression: str, targets: Iterable[Target]) -> tuple[bytes, int]:
@@ -32,11 +36,10 @@ def prefilter(path: Path, compression: str, targets: Iterable[Target]) -> tuple[
     last_end = {c: max(e for _, e in ivs) for c, ivs in wanted.items()}
     header, kept, records, chroms = [], {}, 0, []
     previous: bytes | None = None          # the last record before the current block
-    chunks = _gunzipped(path) if compression in ("gzip", "bgzf") else _plain(path)
     try:
-        for block in _blocks(chunks):
+        for block in _blocks(path, compression):
             if not records and block.startswith(b"#"):
-                block = _take_header(block, header)
+                block = _take_header(path, block, header)
                 if not block:
                     continue
             if records < CHECKED:
@@ -52,36 +55,59 @@ def prefilter(path: Path, compression: str, targets: Iterable[Target]) -> tuple[
             if finished >= set(wanted):
                 break
     except (OSError, EOFError, zlib.error) as err:
-        raise InputError(f"{path}: the compressed data is truncated or damaged ({err}); download it again") from None
+        raise _damaged(path, err) from None
     if not header:
         raise InputError(f"{path}: not a readable VCF (no header lines); check the file is complete")
     return b"".join(header) + b"".join(line + b"\n" for line in kept), records
 
 
+def check_header(path: Path, compression: str) -> None:
+    """Read the header with the limits above, before htslib reads it for the indexed path."""
+    header: list[bytes] = []
+    try:
+        for block in _blocks(path, compression):
+            if _take_header(path, block, header):
+                return                             # the first record: the header has ended
+    except (OSError, EOFError, zlib.error) as err:
+        raise _damaged(path, err) from None
+
+
+def _damaged(path: Path, err: Exception) -> InputError:
+    return InputError(f"{path}: the compressed data is truncated or damaged ({err}); download it again")
+
+
 def _scan(data: bytes, before: bytes | None, wanted: dict[bytes, list[tuple[int, int]]],
           kept: dict[bytes, None], chroms: list[bytes]) -> None:
     """Halve `data` (whole lines) until a part either cannot reach a site (skipped unread)
-    or is small enough to read line by line. `before` is the record just before `data`."""
-    first_chrom, first_pos = _key(data[: data.find(b"\n")])
-    last_chrom, last_pos = _key(_last_line(data))
-    start = _key(before) if before else (first_chrom, first_pos)
-    if start[0] == last_chrom:
-        if not _may_hold(wanted, start, (last_chrom, last_pos)):
+    or is small enough, or a single line, to read line by line. `before` is the record just
+    before `data`. A list of parts, not recursion: a line longer than SMALL cannot be halved."""
+    parts = [(data, before)]
+    while parts:
+        data, before = parts.pop()
+        first_chrom, first_pos = _key(data[: data.find(b"\n")])
+        last_chrom, last_pos = _key(_last_line(data))
+        start = _key(before) if before else (first_chrom, first_pos)
+        if start[0] == last_chrom and not _may_hold(wanted, start, (last_chrom, last_pos)):
             _note(chroms, last_chrom)
-            return
-    if len(data) <= SMALL:
-        lines = ([before] if before else []) + data[:-1].split(b"\n")
-        for line in lines:
-            _note(chroms, _key(line)[0])
-        kept.update(dict.fromkeys(_pick(lines, wanted)))
-        return
+            continue
+        middle = _middle(data)
+        if len(data) <= SMALL or middle is None:
+            lines = ([before] if before else []) + data[:-1].split(b"\n")
+            for line in lines:
+                _note(chroms, _key(line)[0])
+            kept.update(dict.fromkeys(_pick(lines, wanted)))
+            continue
+        left, right = data[:middle], data[middle:]
+        parts.append((right, _last_line(left)))     # popped after the left half: file order
+        parts.append((left, before))
+
+
+def _middle(data: bytes) -> int | None:
+    """Where to cut `data` into two parts of whole lines, or None when it is one line."""
     middle = data.find(b"\n", len(data) // 2) + 1
     if not 0 < middle < len(data):
         middle = data.find(b"\n") + 1
-    left, right = data[:middle], data[middle:]
-    _scan(left, before, wanted, kept, chroms)
-    if right:
-        _scan(right, _last_line(left), wanted, kept, chroms)
+    return middle if 0 < middle < len(data) else None
 
 
 def _note(chroms: list[bytes], chrom: bytes) -> None:
@@ -116,19 +142,27 @@ def _gunzipped(path: Path) -> Iterator[bytes]:
         raise EOFError("the compressed stream ends in the middle of a member")
 
 
-def _blocks(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """Blocks of whole lines, each ending in a newline (CRLF turned into LF)."""
-    pending, size = [], 0
+def _blocks(path: Path, compression: str) -> Iterator[bytes]:
+    """Blocks of whole lines, each ending in a newline (CRLF turned into LF). A line longer than
+    MAX_LINE, or a NUL byte (never in VCF text), is refused as soon as it is seen."""
+    chunks = _gunzipped(path) if compression in ("gzip", "bgzf") else _plain(path)
+    pending, size, tail = [], 0, 0             # tail: the bytes after the last newline
     for chunk in chunks:
+        if b"\0" in chunk:
+            raise InputError(f"{path}: holds binary data (NUL bytes) inside the VCF text; "
+                             f"the file is damaged or not a VCF, download it again")
         pending.append(chunk)
         size += len(chunk)
-        if size < BLOCK:
+        newline = chunk.rfind(b"\n")
+        tail = tail + len(chunk) if newline < 0 else len(chunk) - newline - 1
+        if tail > MAX_LINE:
+            raise InputError(f"{path}: has a line longer than {MAX_LINE >> 20} MiB, far longer than any VCF "
+                             f"record; the file is damaged or not a VCF, check it")
+        if size < BLOCK or newline < 0:
             continue
         data = b"".join(pending)
-        cut = data.rfind(b"\n") + 1
-        pending, size = [data[cut:]], len(data) - cut
-        if cut:
-            yield _lf(data[:cut])
+        pending, size = [data[len(data) - tail:]], tail
+        yield _lf(data[: len(data) - tail])
     data = b"".join(pending)
     if data.strip():
         yield _lf(data if data.endswith(b"\n") else data + b"\n")
@@ -138,12 +172,16 @@ def _lf(data: bytes) -> bytes:
     return data.replace(b"\r\n", b"\n") if b"\r" in data else data
 
 
-def _take_header(block: bytes, header: list[bytes]) -> bytes:
+def _take_header(path: Path, block: bytes, header: list[bytes]) -> bytes:
+    """Moves the header lines at the start of `block` to `header`; returns the rest."""
     position = 0
     while block.startswith(b"#", position):
         end = block.find(b"\n", position) + 1
         header.append(block[position:end])
         position = end
+    if sum(map(len, header)) > MAX_HEADER:
+        raise InputError(f"{path}: the VCF header is longer than {MAX_HEADER >> 20} MiB, far longer than "
+                         f"any real header; the file is damaged or not a VCF, check it")
     return block[position:]
 
 

@@ -1,0 +1,237 @@
+"""Hostile and huge VCF/BCF inputs (issue 11): long lines, indexes that do not belong to their
+file, lines with no end, binary junk, damaged BCF. Exit 0 with the right calls, or exit 2 with
+one line; never a traceback, a hang or a memory blow-up."""
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pysam
+import pytest
+from click.testing import CliRunner
+
+from itbs_geno.cli import cli
+from itbs_geno.pipeline import analyse
+from itbs_geno.sources import vcf
+
+from conftest import ROOT
+from vcf_factory import PERSON, PERSON_CALLS, Vcf
+
+MEMORY = 500 << 20                        # bytes: no run may come near this
+FORMATS = ['##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allelic depths">',
+           '##FORMAT=<ID=PL,Number=G,Type=Integer,Description="Phred-scaled likelihoods">']
+
+
+def calls(result) -> dict[str, str | None]:
+    return {f.call.rsid: (str(f.call.genotype) if f.call.genotype else None) for f in result.findings}
+
+
+def run_cli(*args: str, timeout: float = 120) -> tuple[int, str, int]:
+    """(exit code, stderr, peak RSS in bytes) of the CLI in a child process, killed after `timeout`."""
+    with open(os.devnull, "wb") as out, subprocess.Popen(
+            [sys.executable, "-m", "itbs_geno", *args], cwd=ROOT, stdout=out, stderr=subprocess.PIPE) as proc:
+        deadline = time.monotonic() + timeout
+        stderr = b""
+        os.set_blocking(proc.stderr.fileno(), False)
+        while True:
+            stderr += proc.stderr.read() or b""
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > deadline:
+                proc.send_signal(signal.SIGKILL)
+                os.wait4(proc.pid, 0)
+                proc.returncode = -9
+                pytest.fail(f"itbs-geno {' '.join(args)} ran for more than {timeout} s")
+            time.sleep(0.05)
+        stderr += proc.stderr.read() or b""
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, stderr.decode(errors="replace"), usage.ru_maxrss * 1024   # ru_maxrss is KiB on Linux
+
+
+def assert_one_line(code: int, stderr: str, *words: str) -> None:
+    assert code == 2 and stderr.count("\n") == 1 and stderr.startswith("Error: "), stderr
+    for word in words:
+        assert word in stderr, stderr
+
+
+# --- 3. lines longer than 64 KiB (real cohort files) ---------------------------------------------
+
+def cohort(samples: int, seed: int = 3) -> Vcf:
+    """Panel sites among other records, every sample with GT:AD:DP:GQ:PL (~70 KB a line)."""
+    rng = random.Random(seed)
+    names = [f"S{i:04d}" for i in range(samples)]
+    fields = {"0/0": "{a},0:{a}:99:0,90,900", "0/1": "{a},{a}:{d}:99:300,0,300", "1/1": "0,{a}:{a}:99:900,90,0",
+              "./.": ".:.:.:."}
+
+    def values():
+        return [gt + ":" + fields[gt].format(a=rng.randint(5, 40), d=rng.randint(10, 80))
+                for gt in rng.choices(list(fields), k=samples)]
+
+    records = []
+    for chrom, pos, ref, alt, _ in PERSON["GRCh38"]:
+        for where in (pos - 7, pos, pos + 5):
+            base = ref if where == pos else "A"
+            alt_base = alt if where == pos else "G"
+            records.append((chrom, where, base, alt_base, None, {"format": "GT:AD:DP:GQ:PL", "values": values()}))
+    return Vcf(samples=names, records=records, extra_header=FORMATS)
+
+
+def genotypes_by_pysam(path) -> dict[tuple[str, int], dict[str, str | None]]:
+    """Each panel site's genotype per sample, straight from pysam (sorted alleles, as the tool writes)."""
+    sites = {(r[0], r[1]) for r in PERSON["GRCh38"]}
+    found = {}
+    with pysam.VariantFile(str(path)) as vf:
+        for record in vf:
+            if (record.contig, record.pos) in sites:
+                found[(record.contig, record.pos)] = {
+                    name: (None if None in call["GT"] else "".join(sorted(record.alleles[i] for i in call["GT"])))
+                    for name, call in record.samples.items()}
+    return found
+
+
+def test_lines_longer_than_64_kib_are_read_in_every_unindexed_container(tmp_path, panel):
+    source = cohort(3000)
+    indexed = vcf.read(source.write(tmp_path, name="indexed", kind="tbi"), panel)
+    truth = genotypes_by_pysam(tmp_path / "indexed.vcf")
+    assert len(truth) == 6 and indexed.index == "tbi"
+    for kind in ("vcf", "bgzip", "gzip"):
+        found = vcf.read(source.write(tmp_path, name=kind, kind=kind), panel)
+        assert found.index is None and found.records == 18
+        assert found.rows == indexed.rows, kind                    # the same calls as through the index
+        for sample in ("S0000", "S1234", "S2999"):
+            got = {(row.chrom, row.pos): (str(row.genotype).replace("/", "") if row.genotype else None)
+                   for row in found.rows[sample] if row.id != "rs3025058"}
+            want = {site: by_sample[sample] for site, by_sample in truth.items() if site[1] != 102845216}
+            assert got == want
+
+
+def test_one_record_longer_than_64_kib_among_short_ones(tmp_path, panel):
+    records = [(*r[:4], [r[4]]) for r in PERSON["GRCh38"]]
+    records.append(("11", 66560600, "A", "G", ["0/1"], {"info": "NOTE=" + "x" * 70_000}))
+    for kind in ("vcf", "bgzip", "gzip"):
+        [result] = analyse(Vcf(records=records).write(tmp_path, name=kind, kind=kind), panel)
+        assert calls(result) == PERSON_CALLS
+
+
+# --- 4 and 8. an index that does not belong to its file ------------------------------------------
+
+def with_filler(n: int, info: str) -> Vcf:
+    filler = [("1", 1000 + i, "A", "G", ["0/1"], {"info": f"N={info}{i}"}) for i in range(n)]
+    return Vcf(records=filler + [(*r[:4], [r[4]]) for r in PERSON["GRCh38"]])
+
+
+@pytest.mark.parametrize("index", ["tbi", "csi"])
+@pytest.mark.parametrize("other, this", [(4700, 660), (3000, 125), (3000, 2000), (100, 2000)])
+def test_an_index_made_for_another_file_is_ignored_and_said(tmp_path, panel, index, other, this):
+    made_for = with_filler(other, "a").write(tmp_path, name="other", kind=index)
+    path = with_filler(this, "bb").write(tmp_path, name="this", kind="bgzip")
+    shutil.copy(f"{made_for}.{index}", f"{path}.{index}")         # newer than the file, but not its own
+    [result] = analyse(path, panel)
+    assert calls(result) == PERSON_CALLS
+    assert result.source.index is None
+    assert f"The index this.vcf.gz.{index} does not end where the file does" in result.source.warnings[0]
+    assert "the whole file was read" in result.source.warnings[0]
+    code = CliRunner().invoke(cli, ["call", str(path)]).exit_code
+    assert code == 0
+
+
+def test_an_index_older_than_its_file_is_ignored_and_said(tmp_path, panel):
+    without_col1a1 = Vcf(records=[(*r[:4], [r[4]]) for r in PERSON["GRCh38"] if r[1] != 50200388])
+    path = without_col1a1.write(tmp_path, kind="tbi")
+    Vcf().write(tmp_path, kind="bgzip")                                  # the file gains COL1A1 later
+    made = path.stat().st_mtime - 60
+    os.utime(f"{path}.tbi", (made, made))
+    [result] = analyse(path, panel)
+    assert calls(result)["rs1800012"] == "AC"
+    assert result.source.warnings[0].startswith("The index sample.vcf.gz.tbi is older than the file, so it was "
+                                                "ignored and the whole file was read")
+    assert f"tabix -p vcf {path}" in result.source.warnings[0]
+
+
+def test_an_index_older_than_its_bcf_is_ignored_and_said(tmp_path, panel):
+    without_col1a1 = Vcf(records=[(*r[:4], [r[4]]) for r in PERSON["GRCh38"] if r[1] != 50200388])
+    path = without_col1a1.write(tmp_path, kind="bcf-csi")
+    Vcf().write(tmp_path, kind="bcf")
+    made = path.stat().st_mtime - 60
+    os.utime(f"{path}.csi", (made, made))
+    [result] = analyse(path, panel)
+    assert calls(result) == PERSON_CALLS
+    assert "older than the file" in result.source.warnings[0] and f"bcftools index {path}" in result.source.warnings[0]
+
+
+@pytest.mark.parametrize("index", ["tbi", "csi"])
+def test_a_read_that_fails_through_the_index_is_one_line_not_a_closing_traceback(tmp_path, monkeypatch, index):
+    # Should an index pass the end check and still send htslib into the middle of a block, the
+    # error while reading is the one reported (htslib's close then fails too: "Closing failed").
+    monkeypatch.setattr(vcf.vcf_index, "mismatch", lambda path, index: None)
+    made_for = with_filler(3000, "a").write(tmp_path, name="other", kind=index)
+    path = with_filler(2000, "bb").write(tmp_path, name="this", kind="bgzip")
+    shutil.copy(f"{made_for}.{index}", f"{path}.{index}")
+    result = CliRunner().invoke(cli, ["call", str(path)])
+    assert_one_line(result.exit_code, result.stderr, f"the index this.vcf.gz.{index} failed",
+                    "does not match the file", f"rebuild it with tabix -p vcf {path} or remove it")
+
+
+def test_a_damaged_index_is_ignored_and_said(tmp_path, panel):
+    path = Vcf().write(tmp_path, kind="tbi")
+    index = tmp_path / "sample.vcf.gz.tbi"
+    index.write_bytes(index.read_bytes()[:40])
+    [result] = analyse(path, panel)
+    assert calls(result) == PERSON_CALLS and "The index sample.vcf.gz.tbi is damaged" in result.source.warnings[0]
+
+
+# --- 11. lines with no end, binary junk ----------------------------------------------------------
+
+def sparse_vcf(tmp_path, head: str, size: int = 2 << 30):
+    """`head`, then NUL bytes (a hole: nothing on disk) up to `size` bytes, with no newline."""
+    path = tmp_path / "huge.vcf"
+    with open(path, "wb") as fh:
+        fh.write(head.encode())
+        fh.truncate(size)
+    return path
+
+
+def person_lines(n: int) -> str:
+    return "".join(line + "\n" for line in Vcf().text().splitlines()[:n])
+
+
+def test_a_2_gb_line_of_nul_bytes_is_refused_fast(tmp_path):
+    path = sparse_vcf(tmp_path, person_lines(19) + "17\t50200388\t.\tC\tA\t50\tPASS\t.\tGT\t1/0\n" * 51)
+    code, stderr, rss = run_cli("call", str(path))
+    assert_one_line(code, stderr, str(path), "binary data (NUL bytes)")
+    assert rss < MEMORY
+
+
+def test_a_2_gb_header_line_is_refused_fast(tmp_path):
+    path = sparse_vcf(tmp_path, "##fileformat=VCFv4.2\n" + "##source=x\n" * 69 + "##comment=")
+    code, stderr, rss = run_cli("call", str(path))
+    assert_one_line(code, stderr, str(path))
+    assert rss < MEMORY
+
+
+def test_a_header_without_end_is_refused(tmp_path):
+    path = tmp_path / "endless.vcf.gz"
+    block = ("##source=" + "x" * 90 + "\n").encode() * 10_000
+    with pysam.BGZFile(str(path), "wb") as fh:                     # 70 MB of ##-lines in a 0.2 MB file
+        fh.write(b"##fileformat=VCFv4.2\n")
+        for _ in range(70):
+            fh.write(block)
+    code, stderr, rss = run_cli("call", str(path))
+    assert_one_line(code, stderr, str(path), "header is longer than 64 MiB")
+    assert rss < MEMORY
+
+
+@pytest.mark.parametrize("kind", ["gzip", "bgzip"])
+def test_a_100_mb_line_is_refused_in_compressed_files(tmp_path, kind):
+    # before the panel sites, after the first 60 lines (detection reads those, with its own limit)
+    records = [("1", 1000 + i, "A", "G", ["0/1"]) for i in range(60)] + [(*r[:4], [r[4]]) for r in PERSON["GRCh38"]]
+    records.append(("1", 2000, "A", "G", ["0/1"], {"info": "NOTE=" + "x" * (100 << 20)}))
+    path = Vcf(records=records).write(tmp_path, kind=kind)
+    code, stderr, rss = run_cli("call", str(path))
+    assert_one_line(code, stderr, str(path), "a line longer than 64 MiB")
+    assert rss < MEMORY
