@@ -68,6 +68,7 @@ def read(path: Path, panel: Panel, assume_ref: bool = False) -> VcfRead:
         samples = tuple(vf.header.samples)
         if not samples:
             raise InputError(f"{path}: the VCF has no sample columns (sites only), so there are no genotypes to read")
+        vcf_scan.check_samples(path, len(samples))       # a BCF's header is only read by pysam
         index = index if vf.index is not None else None
         records, seen = _collect(vf, targets, indexed=index is not None)
         if scanned:
@@ -122,13 +123,13 @@ def _variant_file(path: Path, prefiltered: bytes | None, index: str | None, bcf:
     source = feeder.start() if feeder else str(path)
     try:
         vf = pysam.VariantFile(source)
-    except (OSError, ValueError) as err:
+    except (OSError, ValueError, NotImplementedError) as err:   # NotImplemented: a damaged BGZF header
         if feeder:
             feeder.stop()
         raise InputError(f"{path}: not a readable VCF/BCF ({_reason(err)}); check the file is complete") from None
     try:
         yield vf
-    except (OSError, ValueError, IndexError, KeyError) as err:   # htslib's ways of saying "malformed"
+    except (OSError, ValueError, IndexError, KeyError, NotImplementedError) as err:   # htslib's "malformed"
         _close(vf, feeder)                   # a failed read often fails the close too: keep the first error
         if index:
             raise InputError(f"{path}: reading through the index {index} failed ({_reason(err)}): the index does "
@@ -163,6 +164,8 @@ def _reason(err: Exception) -> str:
     text = str(err).strip().rstrip(".")
     if "does not have valid header" in text:
         return "its header is not a valid VCF header"          # pysam's wording quotes bytes reprs
+    if "seek not implemented" in text:
+        return "its compressed blocks are damaged"             # a BGZF block header htslib took for gzip
     return text or type(err).__name__
 
 
