@@ -2,6 +2,8 @@
 file, lines with no end, binary junk, damaged BCF. Exit 0 with the right calls, or exit 2 with
 one line; never a traceback, a hang or a memory blow-up."""
 
+import gzip
+import json
 import os
 import random
 import shutil
@@ -235,3 +237,100 @@ def test_a_100_mb_line_is_refused_in_compressed_files(tmp_path, kind):
     code, stderr, rss = run_cli("call", str(path))
     assert_one_line(code, stderr, str(path), "a line longer than 64 MiB")
     assert rss < MEMORY
+
+
+# --- other hostile VCF/BCF ------------------------------------------------------------------------
+
+def test_a_million_samples_are_refused_before_they_are_read(tmp_path):
+    # the #CHROM line comes after 80 header lines, out of sight of format detection
+    names = [f"S{i}" for i in range(1_000_000)]
+    text = Vcf(samples=names, records=[], extra_header=[f"##note={i}" for i in range(80)]).text()
+    record = "\t".join(["17", "50200388", ".", "C", "A", "50", "PASS", ".", "GT"]) + "\t1/0" * len(names) + "\n"
+    path = tmp_path / "million.vcf.gz"
+    path.write_bytes(gzip.compress((text + record).encode(), 1))
+    code, stderr, rss = run_cli("call", str(path), timeout=60)
+    assert_one_line(code, stderr, "holds 1,000,000 samples, more than the 20,000 read from one file")
+    assert rss < MEMORY
+
+
+def test_a_million_samples_in_a_bcf_are_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(vcf.vcf_scan, "MAX_SAMPLES", 2)           # the same check, on pysam's header
+    path = Vcf(samples=["A", "B", "C"]).write(tmp_path, kind="bcf")
+    result = CliRunner().invoke(cli, ["call", str(path)])
+    assert_one_line(result.exit_code, result.stderr, "holds 3 samples, more than the 2 read from one file")
+
+
+def test_a_bgzf_block_header_damaged_into_plain_gzip_is_one_line(tmp_path):
+    path = Vcf().write(tmp_path, kind="bcf")
+    data = bytearray(path.read_bytes())
+    data[14] = 0xE3                                                # the BC subfield's length: no longer BGZF
+    path.write_bytes(bytes(data))
+    result = CliRunner().invoke(cli, ["call", str(path)])
+    assert_one_line(result.exit_code, result.stderr, "its compressed blocks are damaged")
+
+
+def bgzf(data: bytes, tmp_path) -> bytes:
+    scratch = tmp_path / "scratch.gz"
+    with pysam.BGZFile(str(scratch), "wb") as fh:
+        fh.write(data)
+    return scratch.read_bytes()
+
+
+def test_bcf_mutants_exit_0_or_2_with_one_line(tmp_path):
+    """Seeded byte flips, 32-bit integers set to extremes, truncations, in the BCF and in its
+    compressed blocks: the damage BCF readers meet (150 here; tools/fuzz_bcf for more)."""
+    base = Vcf(samples=["A", "B"]).write(tmp_path, name="base", kind="bcf").read_bytes()
+    raw = gzip.decompress(base)
+    runner = CliRunner()
+    for seed in range(150):
+        rng = random.Random(seed)
+        mode = ("flip", "int", "truncate", "compressed")[seed % 4]
+        data = bytearray(base if mode == "compressed" else raw)
+        if mode == "int":
+            at = rng.randrange(len(data) - 4)
+            data[at: at + 4] = rng.choice([b"\xff\xff\xff\xff", b"\xff\xff\xff\x7f", b"\x00\x00\x00\x80"])
+        elif mode == "truncate":
+            del data[rng.randrange(len(data)):]
+        else:
+            for _ in range(rng.randint(1, 8)):
+                data[rng.randrange(len(data))] = rng.randrange(256)
+        path = tmp_path / f"m{seed}.bcf"
+        path.write_bytes(bytes(data) if mode == "compressed" else bgzf(bytes(data), tmp_path))
+        result = runner.invoke(cli, ["call", str(path)])
+        assert result.exit_code in (0, 2), (seed, mode, repr(result.exception))
+        assert result.stderr.count("\n") <= 1, (seed, mode, result.stderr)
+
+
+WITHOUT_COL1A1 = [(*r[:4], [r[4]]) for r in PERSON["GRCh38"] if r[1] != 50200388]
+BLOCK = "17\t50200000\t.\tA\t<NON_REF>\t50\tPASS\tEND={}\tGT\t0/0"
+RECORD = "17\t{}\t.\tC\tA\t50\tPASS\t.\tGT\t1/0"
+# Lines that claim, if read naively, to cover or be the COL1A1 site (17:50200388), whose record is gone.
+ODD_LINES = {
+    "gVCF END before POS": BLOCK.format(50100000),
+    "gVCF END=10^30": BLOCK.format("1" + "0" * 30),
+    "gVCF END=-5": BLOCK.format(-5),
+    "gVCF END=2^31": BLOCK.format(2**31),
+    "POS of 5,000 digits": RECORD.format("50200388" + "0" * 4992),
+    "negative POS": RECORD.format(-50200388),
+    "POS 2^64+50200388": RECORD.format(2**64 + 50200388),
+    "POS 2^32+50200388": RECORD.format(2**32 + 50200388),
+}
+
+
+@pytest.mark.parametrize("kind", ["vcf", "bgzip", "gzip"])
+@pytest.mark.parametrize("name", sorted(ODD_LINES))
+def test_odd_positions_and_block_ends_never_invent_a_call(tmp_path, name, kind):
+    path = Vcf(records=WITHOUT_COL1A1, tail=[ODD_LINES[name]]).write(tmp_path, kind=kind)
+    result = CliRunner().invoke(cli, ["call", "--json", str(path)])
+    assert result.exit_code in (0, 2) and result.stderr.count("\n") <= 1, result.stderr
+    if result.exit_code == 0:
+        [sample] = json.loads(result.stdout)
+        col1a1 = next(c for c in sample["markers"] if c["rsid"] == "rs1800012")
+        assert col1a1["genotype"] is None
+
+
+@pytest.mark.parametrize("end", [50100000, -5, 2**31, 10**30])
+def test_odd_block_ends_in_a_bcf_never_invent_a_call(tmp_path, panel, end):
+    block = [("17", 50200000, "A", "<NON_REF>", ["0/0"], {"info": f"END={end}"})]
+    [result] = analyse(Vcf(records=WITHOUT_COL1A1 + block).write(tmp_path, kind="bcf"), panel)
+    assert calls(result)["rs1800012"] is None
