@@ -142,12 +142,13 @@ def _plain(path: Path) -> Iterator[bytes]:
             yield chunk
 
 
-def _gunzipped(path: Path) -> Iterator[bytes]:
-    """Decompressed chunks of a gzip or BGZF file (BGZF is many gzip members back to back).
-    zlib directly: the gzip module's buffering costs as much again as the decompression."""
+def _gunzipped(path: Path, start: int = 0, read: int = BLOCK) -> Iterator[bytes]:
+    """Decompressed chunks of a gzip or BGZF file (BGZF is many gzip members back to back),
+    from the member at `start`. zlib directly: the gzip module's buffering costs as much again."""
     inflater, in_member = zlib.decompressobj(zlib.MAX_WBITS | 16), False
     with open(path, "rb") as fh:
-        while raw := fh.read(BLOCK):
+        fh.seek(start)
+        while raw := fh.read(read):
             while raw:
                 in_member = True
                 yield inflater.decompress(raw, BLOCK)      # bounded: a plain gzip is one huge member
@@ -159,22 +160,54 @@ def _gunzipped(path: Path) -> Iterator[bytes]:
         raise EOFError("the compressed stream ends in the middle of a member")
 
 
+def check_region(path: Path, start: int, contig: bytes, end: int) -> None:
+    """Read, as htslib will through the index, from the virtual offset `start` to the first record
+    past `end` on `contig`, with the limits above: htslib reads a line whole, however long."""
+    skip, pending, size = start & 0xFFFF, [], 0    # pending: the start of a line, `size` bytes long
+    try:
+        for chunk in _gunzipped(path, start >> 16, read=1 << 16):
+            chunk, skip = chunk[skip:], max(0, skip - len(chunk))
+            _refuse_junk(path, chunk)
+            if b"\n" not in chunk:
+                pending.append(chunk)
+                size += len(chunk)
+                _refuse_long(path, size)
+                continue
+            lines = (b"".join(pending) + chunk).split(b"\n")
+            pending, size = [lines[-1]], len(lines[-1])
+            _refuse_long(path, size)
+            for line in lines[:-1]:
+                fields = line.split(b"\t", 2)
+                if fields[0] != contig or len(fields) < 2 or not fields[1].isdigit() or int(fields[1]) > end:
+                    return                                # past the region (or a line htslib will reject)
+    except (OSError, EOFError, zlib.error) as err:
+        raise _damaged(path, err) from None
+
+
+def _refuse_junk(path: Path, chunk: bytes) -> None:
+    if b"\0" in chunk:
+        raise InputError(f"{path}: holds binary data (NUL bytes) inside the VCF text; "
+                         f"the file is damaged or not a VCF, download it again")
+
+
+def _refuse_long(path: Path, length: int) -> None:
+    if length > MAX_LINE:
+        raise InputError(f"{path}: has a line longer than {MAX_LINE >> 20} MiB, far longer than any VCF "
+                         f"record; the file is damaged or not a VCF, check it")
+
+
 def _blocks(path: Path, compression: str) -> Iterator[bytes]:
     """Blocks of whole lines, each ending in a newline (CRLF turned into LF). A line longer than
     MAX_LINE, or a NUL byte (never in VCF text), is refused as soon as it is seen."""
     chunks = _gunzipped(path) if compression in ("gzip", "bgzf") else _plain(path)
     pending, size, tail = [], 0, 0             # tail: the bytes after the last newline
     for chunk in chunks:
-        if b"\0" in chunk:
-            raise InputError(f"{path}: holds binary data (NUL bytes) inside the VCF text; "
-                             f"the file is damaged or not a VCF, download it again")
+        _refuse_junk(path, chunk)
         pending.append(chunk)
         size += len(chunk)
         newline = chunk.rfind(b"\n")
         tail = tail + len(chunk) if newline < 0 else len(chunk) - newline - 1
-        if tail > MAX_LINE:
-            raise InputError(f"{path}: has a line longer than {MAX_LINE >> 20} MiB, far longer than any VCF "
-                             f"record; the file is damaged or not a VCF, check it")
+        _refuse_long(path, tail)
         if size < BLOCK or newline < 0:
             continue
         data = b"".join(pending)
