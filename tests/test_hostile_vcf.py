@@ -13,6 +13,7 @@ import sys
 import time
 
 import pysam
+import pysam.bcftools
 import pytest
 from click.testing import CliRunner
 
@@ -353,3 +354,49 @@ def test_a_100_mb_line_next_to_a_site_is_refused_through_the_index(tmp_path):
     code, stderr, rss = run_cli("call", str(path))
     assert_one_line(code, stderr, str(path), "a line longer than 64 MiB")
     assert rss < MEMORY
+
+
+def bcf_with_a_huge_record(tmp_path, size: int) -> "Path":
+    """The person's BCF with a copy of the COL1A1 record 2 bases on, padded by `size` newlines
+    (htslib allocates and reads a record's declared length whole)."""
+    raw = gzip.decompress(Vcf().write(tmp_path, name="base", kind="bcf").read_bytes())
+    at = 9 + int.from_bytes(raw[5:9], "little")
+    parts = [raw[:at]]
+    while at < len(raw):
+        shared, individual = (int.from_bytes(raw[at + i: at + i + 4], "little") for i in (0, 4))
+        record = raw[at: at + 8 + shared + individual]
+        parts.append(record)
+        if int.from_bytes(record[12:16], "little") == 50200388 - 1:
+            body = bytearray(record[8: 8 + shared])
+            body[4:8] = (50200390 - 1).to_bytes(4, "little")
+            parts.append((shared + size).to_bytes(4, "little") + record[4:8] + bytes(body) + b"\n" * size
+                         + record[8 + shared:])
+        at += 8 + shared + individual
+    path = tmp_path / "huge.bcf"
+    with pysam.BGZFile(str(path), "wb") as fh:
+        fh.write(b"".join(parts))
+    return path
+
+
+def test_a_100_mb_bcf_record_is_refused(tmp_path):
+    path = bcf_with_a_huge_record(tmp_path, 100 << 20)
+    code, stderr, rss = run_cli("call", str(path))
+    assert_one_line(code, stderr, str(path), "a BCF record says it is 104,857,6", "more than 64 MiB")
+    assert rss < MEMORY
+
+
+def test_a_100_mb_bcf_record_next_to_a_site_is_refused_through_the_index(tmp_path):
+    path = bcf_with_a_huge_record(tmp_path, 100 << 20)
+    pysam.bcftools.index(str(path))
+    code, stderr, rss = run_cli("call", str(path))
+    assert_one_line(code, stderr, str(path), "a BCF record says it is 104,857,6", "more than 64 MiB")
+    assert rss < MEMORY
+
+
+def test_a_bcf_header_that_says_it_is_4_gib_is_refused(tmp_path):
+    raw = bytearray(gzip.decompress(Vcf().write(tmp_path, kind="bcf").read_bytes()))
+    raw[5:9] = (0xFFFFFFF0).to_bytes(4, "little")
+    path = tmp_path / "header.bcf"
+    path.write_bytes(bgzf(bytes(raw), tmp_path))
+    result = CliRunner().invoke(cli, ["call", str(path)])
+    assert_one_line(result.exit_code, result.stderr, "the BCF header says it is 4,294,967,280 bytes long")

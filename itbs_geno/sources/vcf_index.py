@@ -1,10 +1,11 @@
-"""Whether a .tbi/.csi index belongs to its VCF/BCF, checked before htslib trusts it.
+"""A .tbi/.csi index: whether it belongs to its VCF/BCF, and where htslib will start reading
+through it, so that what it reads can be checked first.
 
 htslib reads an index as it is: one made for another file, or before the file gained records,
 sends it to offsets past the end (it then finds nothing, silently) or into the middle of a
 compressed block (it then fails while closing). Here the index's last record must end in the
-file's last BGZF data block, which is cheap to check and catches both: a file that grew after
-its index was made, and an index made for a file of another length.
+file's last BGZF data block, which is cheap to check and catches both; such an index is
+ignored (the whole file is read) and the report says so.
 
 The formats are those of the SAM/BAM specification (§5.2 "The BAI index format", §5.3 CSI)
 and the tabix specification; the index is a BGZF (gzip) file itself.

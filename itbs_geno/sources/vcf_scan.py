@@ -8,6 +8,10 @@ gVCF reference block may stretch over a site — or is small enough to split int
 VCFs are sorted by position, so this sees exactly the records a full pass would; it stops
 once every site's chromosome is behind it.
 The first records are always passed on too, so a systematically malformed file still fails.
+
+htslib reads a line, or the header, whole into memory however long it is; every line read here
+(and, for an indexed file, each region htslib will fetch: check_region) is held to MAX_LINE and
+MAX_HEADER first, and NUL bytes, never in VCF text, are refused on sight.
 """
 
 import zlib
