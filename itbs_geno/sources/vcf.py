@@ -10,6 +10,7 @@ import gzip
 import os
 import threading
 import zlib
+from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,7 @@ from itbs_geno import build as builds
 from itbs_geno.errors import InputError
 from itbs_geno.model import RawCall
 from itbs_geno.panel import Panel
-from itbs_geno.sources import vcf_calls, vcf_scan, vcf_sites
+from itbs_geno.sources import vcf_bcf, vcf_calls, vcf_index, vcf_scan, vcf_sites
 from itbs_geno.sources.opener import GZIP_MAGIC
 from itbs_geno.sources.vcf_sites import Target
 
@@ -52,15 +53,30 @@ def read(path: Path, panel: Panel, assume_ref: bool = False) -> VcfRead:
     pysam.set_verbosity(0)           # htslib would print warnings on stderr, outside our one-line rule
     compression = _compression(path)
     targets = vcf_sites.targets(panel)
-    scanned = None
-    if not _is_bcf(path, compression) and not (compression == "bgzf" and _index_kind(path)):
+    bcf = _is_bcf(path, compression)
+    index, ignored = (vcf_index.kind(path) if compression == "bgzf" else None), ()   # only BGZF is indexed
+    if index:
+        parsed, mismatch = vcf_index.usable(path, index)
+        if mismatch:
+            # htslib would trust it and silently miss records, or fail mid-block: read the whole file instead.
+            index, ignored = None, (f"{mismatch[:-1]} ({_rebuild(path, bcf)}).",)
+    scanned, feed = None, None
+    if not bcf and not index:
         # An unindexed text VCF: a fast text pass keeps the few records near the sites.
         scanned = vcf_scan.prefilter(path, compression, targets)
-    with _variant_file(path, scanned[0] if scanned else None) as vf:
+        feed = [scanned[0]]
+    elif not bcf:
+        _check_what_htslib_reads(path, compression, parsed, targets)
+    elif not index:
+        feed = vcf_bcf.stream(path, compression)      # each record's length checked before htslib reads it
+    with _variant_file(path, feed, index and f"{path.name}.{index}", bcf) as vf:
         samples = tuple(vf.header.samples)
         if not samples:
             raise InputError(f"{path}: the VCF has no sample columns (sites only), so there are no genotypes to read")
-        index = _index_kind(path) if vf.index is not None else None
+        vcf_scan.check_samples(path, len(samples))       # a BCF's header is only read by pysam
+        if bcf and index:
+            _check_what_htslib_reads_in_bcf(path, parsed, targets, list(vf.header.contigs))
+        index = index if feed is None and vf.index is not None else None
         records, seen = _collect(vf, targets, indexed=index is not None)
         if scanned:
             records = scanned[1]
@@ -72,6 +88,7 @@ def read(path: Path, panel: Panel, assume_ref: bool = False) -> VcfRead:
         build, basis, warnings = builds.decide(
             _build_from_data(seen), builds.from_contigs(contigs), builds.from_header(header_lines),
             kinds=("the data", "the ##contig lengths", "the header"))
+        warnings = ignored + warnings
         # Records are read while the file is open, so any decoding error is reported as bad input.
         rows = {s: [] for s in samples}
         for target in (t for t in targets if t.build == build):
@@ -90,8 +107,35 @@ def _compression(path: Path) -> str:
     return "bgzf" if len(head) >= 14 and head[3] & 0x04 and head[12:14] == b"BC" else "gzip"
 
 
-def _index_kind(path: Path) -> str | None:
-    return next((kind for kind in ("csi", "tbi") if Path(f"{path}.{kind}").exists()), None)
+def _check_what_htslib_reads(path: Path, compression: str, index: vcf_index.Index, targets: list[Target]) -> None:
+    """htslib reads a line whole however long it is: read the header and each region it will
+    fetch with our limits first (a few KB per site)."""
+    vcf_scan.check_header(path, compression)
+    regions = set()
+    for t in targets:
+        for name in _contig_names(t.chrom, set(index.names)):
+            start = index.start(name, t.pos)
+            if start is not None:
+                regions.add((start, name.encode(), t.end))
+    for region in sorted(regions):
+        vcf_scan.check_region(path, *region)
+
+
+def _check_what_htslib_reads_in_bcf(path: Path, index: vcf_index.Index, targets: list[Target],
+                                    contigs: list[str]) -> None:
+    """The same for an indexed BCF, whose index numbers the contigs in the header's order."""
+    regions = set()
+    for t in targets:
+        for name in _contig_names(t.chrom, set(contigs)):
+            start = index.start(name, t.pos, contigs)
+            if start is not None:
+                regions.add((start, contigs.index(name), t.end))
+    for region in sorted(regions):
+        vcf_bcf.check_region(path, *region)
+
+
+def _rebuild(path: Path, bcf: bool) -> str:
+    return f"bcftools index {path}" if bcf else f"tabix -p vcf {path}"
 
 
 def _is_bcf(path: Path, compression: str) -> bool:
@@ -104,42 +148,74 @@ def _is_bcf(path: Path, compression: str) -> bool:
 
 
 @contextmanager
-def _variant_file(path: Path, prefiltered: bytes | None):
-    """pysam.VariantFile on the path, or on the prefiltered records (fed through a pipe by a
-    thread, so nothing is written to disk)."""
+def _variant_file(path: Path, feed: Iterable[bytes] | None, index: str | None, bcf: bool):
+    """pysam.VariantFile on the path, or on the bytes of `feed` (prefiltered or checked records, fed
+    through a pipe by a thread, so nothing is written to disk). `index`: the index's name, if used."""
     import pysam
 
-    feeder = _BytesFeeder(prefiltered) if prefiltered is not None else None
+    feeder = _Feeder(feed) if feed is not None else None
     source = feeder.start() if feeder else str(path)
     try:
         vf = pysam.VariantFile(source)
-    except (OSError, ValueError) as err:
+    except (OSError, ValueError, NotImplementedError) as err:   # NotImplemented: a damaged BGZF header
         if feeder:
             feeder.stop()
+        if feeder and feeder.error:
+            raise feeder.error from None
         raise InputError(f"{path}: not a readable VCF/BCF ({_reason(err)}); check the file is complete") from None
     try:
         yield vf
-    except (OSError, ValueError, IndexError, KeyError) as err:   # htslib's ways of saying "malformed"
+        if feeder and feeder.error:          # htslib saw the feed end: what was cut off is the error
+            raise feeder.error
+    # htslib's ways of saying "malformed" (pysam asserts on some damaged headers, e.g. a contig entry)
+    except (OSError, ValueError, IndexError, KeyError, NotImplementedError, AssertionError) as err:
+        _close(vf, feeder)                   # a failed read often fails the close too: keep the first error
+        if feeder and feeder.error:
+            raise feeder.error from None
+        if index:
+            raise InputError(f"{path}: reading through the index {index} failed ({_reason(err)}): the index does "
+                             f"not match the file; rebuild it with {_rebuild(path, bcf)} or remove it") from None
         raise InputError(f"{path}: a malformed VCF record ({_reason(err)}); "
                          f"check the header lists every sample and the columns match it") from None
-    finally:
+    except BaseException:
+        _close(vf, feeder)
+        raise
+    try:
         vf.close()
+    except OSError as err:                   # htslib saw damage it did not raise while reading
+        if index:
+            raise InputError(f"{path}: the index {index} does not match the file ({_reason(err)}); "
+                             f"rebuild it with {_rebuild(path, bcf)} or remove it") from None
+        raise InputError(f"{path}: the file is truncated or damaged ({_reason(err)}); download it again") from None
+    finally:
         if feeder:
             feeder.stop()
+
+
+def _close(vf, feeder: "_Feeder | None") -> None:
+    try:
+        vf.close()
+    except OSError:
+        pass
+    if feeder:
+        feeder.stop()
 
 
 def _reason(err: Exception) -> str:
     text = str(err).strip().rstrip(".")
     if "does not have valid header" in text:
         return "its header is not a valid VCF header"          # pysam's wording quotes bytes reprs
+    if "seek not implemented" in text:
+        return "its compressed blocks are damaged"             # a BGZF block header htslib took for gzip
     return text or type(err).__name__
 
 
-class _BytesFeeder:
-    """Writes bytes into a pipe from a thread, for pysam to read as /dev/fd/N."""
+class _Feeder:
+    """Writes chunks into a pipe from a thread, for pysam to read as /dev/fd/N. The chunks may be
+    checked as they are made: an InputError stops the feed, and is kept to be reported."""
 
-    def __init__(self, data: bytes):
-        self.data = data
+    def __init__(self, chunks: Iterable[bytes]):
+        self.chunks, self.error = chunks, None
         self.read_fd, self.write_fd = os.pipe()
 
     def start(self) -> str:
@@ -147,11 +223,19 @@ class _BytesFeeder:
         return f"/dev/fd/{self.read_fd}"
 
     def _run(self) -> None:
+        dst = os.fdopen(self.write_fd, "wb")
         try:
-            with os.fdopen(self.write_fd, "wb") as dst:
-                dst.write(self.data)
+            for chunk in self.chunks:
+                dst.write(chunk)
         except BrokenPipeError:
             pass                             # the reader stopped early: every panel site was passed
+        except InputError as err:
+            self.error = err                 # set before the pipe closes, so the reader sees it at EOF
+        finally:
+            try:
+                dst.close()
+            except BrokenPipeError:
+                pass
 
     def stop(self) -> None:
         try:

@@ -8,6 +8,10 @@ gVCF reference block may stretch over a site — or is small enough to split int
 VCFs are sorted by position, so this sees exactly the records a full pass would; it stops
 once every site's chromosome is behind it.
 The first records are always passed on too, so a systematically malformed file still fails.
+
+htslib reads a line, or the header, whole into memory however long it is; every line read here
+(and, for an indexed file, each region htslib will fetch: check_region) is held to MAX_LINE and
+MAX_HEADER first, and NUL bytes, never in VCF text, are refused on sight.
 """
 
 import zlib
@@ -22,6 +26,13 @@ CHECKED = 1000        # the first records always go to pysam too, so a malformed
 
 
 SMALL = 64 << 10      # regions at most this long are split into lines
+# htslib reads a line, or the header, whole into memory, however long it is. Real lines are long
+# (17,000 samples' GT ~70 KB, 3,000 samples with PL ~200 KB, a big SV INFO a few MB) but far from these.
+MAX_LINE = 64 << 20
+MAX_HEADER = 64 << 20  # 10^6 sample names are ~10 MB; thousands of ##contig lines a few MB
+# Each sample becomes a report (~35 KB of memory and ~1 ms each): 20,000 covers real cohort files
+# (1000 Genomes has 2,504) and keeps a run near 1 GB; a 100 KB file must not ask for 10^6 reports.
+MAX_SAMPLES = 20_000
 
 
 def prefilter(path: Path, compression: str, targets: Iterable[Target]) -> tuple[bytes, int]:
@@ -32,13 +43,14 @@ def prefilter(path: Path, compression: str, targets: Iterable[Target]) -> tuple[
     last_end = {c: max(e for _, e in ivs) for c, ivs in wanted.items()}
     header, kept, records, chroms = [], {}, 0, []
     previous: bytes | None = None          # the last record before the current block
-    chunks = _gunzipped(path) if compression in ("gzip", "bgzf") else _plain(path)
     try:
-        for block in _blocks(chunks):
+        for block in _blocks(path, compression):
             if not records and block.startswith(b"#"):
-                block = _take_header(block, header)
+                block = _take_header(path, block, header)
                 if not block:
                     continue
+            if not records:                                 # the header has ended
+                check_samples(path, len(_columns(header)) - 9)
             if records < CHECKED:
                 first_records = block.split(b"\n", CHECKED - records)[: CHECKED - records]
                 kept.update(dict.fromkeys(line for line in first_records if line))
@@ -52,36 +64,71 @@ def prefilter(path: Path, compression: str, targets: Iterable[Target]) -> tuple[
             if finished >= set(wanted):
                 break
     except (OSError, EOFError, zlib.error) as err:
-        raise InputError(f"{path}: the compressed data is truncated or damaged ({err}); download it again") from None
+        raise _damaged(path, err) from None
     if not header:
         raise InputError(f"{path}: not a readable VCF (no header lines); check the file is complete")
     return b"".join(header) + b"".join(line + b"\n" for line in kept), records
 
 
+def check_header(path: Path, compression: str) -> None:
+    """Read the header with the limits above, before htslib reads it for the indexed path."""
+    header: list[bytes] = []
+    try:
+        for block in _blocks(path, compression):
+            if _take_header(path, block, header):
+                check_samples(path, len(_columns(header)) - 9)
+                return                             # the first record: the header has ended
+    except (OSError, EOFError, zlib.error) as err:
+        raise _damaged(path, err) from None
+
+
+def check_samples(path: Path, samples: int) -> None:
+    if samples > MAX_SAMPLES:
+        raise InputError(f"{path}: holds {samples:,} samples, more than the {MAX_SAMPLES:,} read from one "
+                         f"file; split it (bcftools view -S names.txt) and read the parts")
+
+
+def _columns(header: list[bytes]) -> list[bytes]:
+    """The #CHROM line's columns (pysam says what is wrong if it is missing)."""
+    return header[-1].split(b"\t") if header and header[-1].startswith(b"#CHROM") else []
+
+
+def _damaged(path: Path, err: Exception) -> InputError:
+    return InputError(f"{path}: the compressed data is truncated or damaged ({err}); download it again")
+
+
 def _scan(data: bytes, before: bytes | None, wanted: dict[bytes, list[tuple[int, int]]],
           kept: dict[bytes, None], chroms: list[bytes]) -> None:
     """Halve `data` (whole lines) until a part either cannot reach a site (skipped unread)
-    or is small enough to read line by line. `before` is the record just before `data`."""
-    first_chrom, first_pos = _key(data[: data.find(b"\n")])
-    last_chrom, last_pos = _key(_last_line(data))
-    start = _key(before) if before else (first_chrom, first_pos)
-    if start[0] == last_chrom:
-        if not _may_hold(wanted, start, (last_chrom, last_pos)):
+    or is small enough, or a single line, to read line by line. `before` is the record just
+    before `data`. A list of parts, not recursion: a line longer than SMALL cannot be halved."""
+    parts = [(data, before)]
+    while parts:
+        data, before = parts.pop()
+        first_chrom, first_pos = _key(data[: data.find(b"\n")])
+        last_chrom, last_pos = _key(_last_line(data))
+        start = _key(before) if before else (first_chrom, first_pos)
+        if start[0] == last_chrom and not _may_hold(wanted, start, (last_chrom, last_pos)):
             _note(chroms, last_chrom)
-            return
-    if len(data) <= SMALL:
-        lines = ([before] if before else []) + data[:-1].split(b"\n")
-        for line in lines:
-            _note(chroms, _key(line)[0])
-        kept.update(dict.fromkeys(_pick(lines, wanted)))
-        return
+            continue
+        middle = _middle(data)
+        if len(data) <= SMALL or middle is None:
+            lines = ([before] if before else []) + data[:-1].split(b"\n")
+            for line in lines:
+                _note(chroms, _key(line)[0])
+            kept.update(dict.fromkeys(_pick(lines, wanted)))
+            continue
+        left, right = data[:middle], data[middle:]
+        parts.append((right, _last_line(left)))     # popped after the left half: file order
+        parts.append((left, before))
+
+
+def _middle(data: bytes) -> int | None:
+    """Where to cut `data` into two parts of whole lines, or None when it is one line."""
     middle = data.find(b"\n", len(data) // 2) + 1
     if not 0 < middle < len(data):
         middle = data.find(b"\n") + 1
-    left, right = data[:middle], data[middle:]
-    _scan(left, before, wanted, kept, chroms)
-    if right:
-        _scan(right, _last_line(left), wanted, kept, chroms)
+    return middle if 0 < middle < len(data) else None
 
 
 def _note(chroms: list[bytes], chrom: bytes) -> None:
@@ -99,12 +146,13 @@ def _plain(path: Path) -> Iterator[bytes]:
             yield chunk
 
 
-def _gunzipped(path: Path) -> Iterator[bytes]:
-    """Decompressed chunks of a gzip or BGZF file (BGZF is many gzip members back to back).
-    zlib directly: the gzip module's buffering costs as much again as the decompression."""
+def _gunzipped(path: Path, start: int = 0, read: int = BLOCK) -> Iterator[bytes]:
+    """Decompressed chunks of a gzip or BGZF file (BGZF is many gzip members back to back),
+    from the member at `start`. zlib directly: the gzip module's buffering costs as much again."""
     inflater, in_member = zlib.decompressobj(zlib.MAX_WBITS | 16), False
     with open(path, "rb") as fh:
-        while raw := fh.read(BLOCK):
+        fh.seek(start)
+        while raw := fh.read(read):
             while raw:
                 in_member = True
                 yield inflater.decompress(raw, BLOCK)      # bounded: a plain gzip is one huge member
@@ -116,19 +164,59 @@ def _gunzipped(path: Path) -> Iterator[bytes]:
         raise EOFError("the compressed stream ends in the middle of a member")
 
 
-def _blocks(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """Blocks of whole lines, each ending in a newline (CRLF turned into LF)."""
-    pending, size = [], 0
+def check_region(path: Path, start: int, contig: bytes, end: int) -> None:
+    """Read, as htslib will through the index, from the virtual offset `start` to the first record
+    past `end` on `contig`, with the limits above: htslib reads a line whole, however long."""
+    skip, pending, size = start & 0xFFFF, [], 0    # pending: the start of a line, `size` bytes long
+    try:
+        for chunk in _gunzipped(path, start >> 16, read=1 << 16):
+            chunk, skip = chunk[skip:], max(0, skip - len(chunk))
+            _refuse_junk(path, chunk)
+            if b"\n" not in chunk:
+                pending.append(chunk)
+                size += len(chunk)
+                _refuse_long(path, size)
+                continue
+            lines = (b"".join(pending) + chunk).split(b"\n")
+            pending, size = [lines[-1]], len(lines[-1])
+            _refuse_long(path, size)
+            for line in lines[:-1]:
+                fields = line.split(b"\t", 2)
+                if fields[0] != contig or len(fields) < 2 or not fields[1].isdigit() or int(fields[1]) > end:
+                    return                                # past the region (or a line htslib will reject)
+    except (OSError, EOFError, zlib.error) as err:
+        raise _damaged(path, err) from None
+
+
+def _refuse_junk(path: Path, chunk: bytes) -> None:
+    if b"\0" in chunk:
+        raise InputError(f"{path}: holds binary data (NUL bytes) inside the VCF text; "
+                         f"the file is damaged or not a VCF, download it again")
+
+
+def _refuse_long(path: Path, length: int) -> None:
+    if length > MAX_LINE:
+        raise InputError(f"{path}: has a line longer than {MAX_LINE >> 20} MiB, far longer than any VCF "
+                         f"record; the file is damaged or not a VCF, check it")
+
+
+def _blocks(path: Path, compression: str) -> Iterator[bytes]:
+    """Blocks of whole lines, each ending in a newline (CRLF turned into LF). A line longer than
+    MAX_LINE, or a NUL byte (never in VCF text), is refused as soon as it is seen."""
+    chunks = _gunzipped(path) if compression in ("gzip", "bgzf") else _plain(path)
+    pending, size, tail = [], 0, 0             # tail: the bytes after the last newline
     for chunk in chunks:
+        _refuse_junk(path, chunk)
         pending.append(chunk)
         size += len(chunk)
-        if size < BLOCK:
+        newline = chunk.rfind(b"\n")
+        tail = tail + len(chunk) if newline < 0 else len(chunk) - newline - 1
+        _refuse_long(path, tail)
+        if size < BLOCK or newline < 0:
             continue
         data = b"".join(pending)
-        cut = data.rfind(b"\n") + 1
-        pending, size = [data[cut:]], len(data) - cut
-        if cut:
-            yield _lf(data[:cut])
+        pending, size = [data[len(data) - tail:]], tail
+        yield _lf(data[: len(data) - tail])
     data = b"".join(pending)
     if data.strip():
         yield _lf(data if data.endswith(b"\n") else data + b"\n")
@@ -138,12 +226,16 @@ def _lf(data: bytes) -> bytes:
     return data.replace(b"\r\n", b"\n") if b"\r" in data else data
 
 
-def _take_header(block: bytes, header: list[bytes]) -> bytes:
+def _take_header(path: Path, block: bytes, header: list[bytes]) -> bytes:
+    """Moves the header lines at the start of `block` to `header`; returns the rest."""
     position = 0
     while block.startswith(b"#", position):
         end = block.find(b"\n", position) + 1
         header.append(block[position:end])
         position = end
+    if sum(map(len, header)) > MAX_HEADER:
+        raise InputError(f"{path}: the VCF header is longer than {MAX_HEADER >> 20} MiB, far longer than "
+                         f"any real header; the file is damaged or not a VCF, check it")
     return block[position:]
 
 
