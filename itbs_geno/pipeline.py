@@ -27,6 +27,8 @@ def analyse(path: str | Path, panel: Panel | None = None, assume_ref: bool = Fal
     panel = panel or load_panel()
     path = Path(path)
     with open_text(path, claims=lambda head: bool(claimants(head))) as opened:
+        if opened.refusal and not vcf.sniff(opened.head):
+            raise opened.refusal                # text no consumer file has, in its first lines
         reader = detect(path, opened.head)
         if reader is not vcf:
             tally, layout = Tally(), reader.layout(opened.head)

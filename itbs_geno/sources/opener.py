@@ -57,8 +57,9 @@ _NOT_DATA_SUFFIXES = (".pdf", ".html", ".htm", ".png", ".jpg", ".jpeg", ".md5", 
 class Opened:
     compression: str                     # "none", "gzip" or "zip"
     member: str | None                   # the zip member read
-    head: list[str]                      # the first HEAD_LINES lines
+    head: list[str]                      # the first HEAD_LINES lines (fewer if one is too long)
     lines: Iterator[str]                 # every line, head included, without line ends
+    refusal: InputError | None = None    # a line too long came before HEAD_LINES: reading on raises it
 
 
 def sniff_compression(path: Path) -> str:
@@ -211,8 +212,36 @@ class _Deflate64(io.RawIOBase):
 def _opened(path: Path, raw: BinaryIO, compression: str, member: str | None, limit: int) -> Opened:
     text = _decode(path, raw)
     lines = _split_lines(path, text, limit)
-    head = list(itertools.islice(lines, HEAD_LINES))
-    return Opened(compression, member, head, itertools.chain(head, lines))
+    head, refusal = _head(lines)
+    rest = _raise(refusal) if refusal else lines
+    return Opened(compression, member, head, itertools.chain(head, rest), refusal)
+
+
+def _head(lines: Iterator[str]) -> tuple[list[str], InputError | None]:
+    """The first HEAD_LINES lines, or the lines before text no consumer file has: that is enough to
+    tell the format, and the refusal is kept for whoever reads on. A VCF or BCF is read again by its
+    own reader, whose limits suit cohort files (a record of 3,000 samples with PL can pass 1 Mi
+    characters) and binary data."""
+    head: list[str] = []
+    try:
+        for line in lines:
+            head.append(line)
+            if len(head) == HEAD_LINES:
+                break
+    except NotConsumerText as refusal:
+        return head, refusal
+    return head, None
+
+
+class NotConsumerText(InputError):
+    """Text no consumer file has (a line over MAX_LINE, runs of near-empty lines). A VCF or BCF may
+    (a BCF is binary, and a VCF record can be long): their readers read the file again, with limits
+    of their own."""
+
+
+def _raise(refusal: InputError) -> Iterator[str]:
+    raise refusal
+    yield  # a generator: the refusal comes when the lines after the head are read
 
 
 def _split_lines(path: Path, text: io.TextIOWrapper, limit: int) -> Iterator[str]:
@@ -228,11 +257,13 @@ def _split_lines(path: Path, text: io.TextIOWrapper, limit: int) -> Iterator[str
                              f"(set {MAX_TEXT_ENV} to raise the limit for a huge table)")
         lines = (pending + chunk).split("\n")
         if len(lines) > len(chunk) // MIN_LINE_AVERAGE + LINE_SLACK:
-            raise InputError(f"{path}: holds long runs of blank or near-empty lines, which no genotype "
+            if total == len(chunk):
+                yield from lines[:HEAD_LINES]   # the first lines still tell a BCF (binary) by its magic
+            raise NotConsumerText(f"{path}: holds long runs of blank or near-empty lines, which no genotype "
                              f"download has (a damaged file or a compression bomb?); refusing it")
         pending = lines.pop()
         if len(pending) > MAX_LINE:
-            raise InputError(f"{path}: has a line longer than {MAX_LINE >> 20} Mi characters, which no genotype "
+            raise NotConsumerText(f"{path}: has a line longer than {MAX_LINE >> 20} Mi characters, which no genotype "
                              f"file has; check that this is the right file")
         yield from lines
     if pending:
