@@ -12,6 +12,7 @@ import json
 import os
 import signal
 import sys
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -220,8 +221,12 @@ def call(input_path: Path, as_json: bool, sample: str | None, assume_ref: bool):
     panel = load_panel()
     results = _select(analyse(input_path, panel, assume_ref), sample)
     if as_json:
-        say(json.dumps([to_json(r, panel) for r in results], indent=2, ensure_ascii=not _stdout_takes_unicode(),
-                       allow_nan=False))
+        # One sample at a time, so a cohort's JSON is never held whole (same text as dumping the list).
+        say("[")
+        for i, r in enumerate(results):
+            text = json.dumps(to_json(r, panel), indent=2, ensure_ascii=not _stdout_takes_unicode(), allow_nan=False)
+            say(textwrap.indent(text, "  ") + ("," if i < len(results) - 1 else ""))
+        say("]")
         return
     for result in results:
         if len(results) > 1:

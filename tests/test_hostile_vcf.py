@@ -262,7 +262,7 @@ def test_a_million_samples_are_refused_before_they_are_read(tmp_path):
     path = tmp_path / "million.vcf.gz"
     path.write_bytes(gzip.compress((text + record).encode(), 1))
     code, stderr, rss = run_cli("call", str(path), timeout=60)
-    assert_one_line(code, stderr, "holds 1,000,000 samples, more than the 20,000 read from one file")
+    assert_one_line(code, stderr, "holds 1,000,000 samples, more than the 10,000 read from one file")
     assert rss < MEMORY
 
 
