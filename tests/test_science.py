@@ -1,0 +1,146 @@
+"""The science audit's corrections (../shared/reviews/science-audit.md, issue 13): the results,
+lab bands and plan items say no more than their sources do."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from itbs_geno.interpret import counted, interpret
+from itbs_geno.labs import judge, load_lab_panel, read_sheet
+
+from conftest import ROOT
+from test_interpret import called
+
+
+@pytest.fixture(scope="module")
+def labs(panel):
+    return load_lab_panel(panel)
+
+
+def judged(tmp_path, labs, row):
+    path = tmp_path / "labs.csv"
+    path.write_text("marker,value,unit\n" + row + "\n", encoding="utf-8")
+    [result] = judge(read_sheet(path, labs), labs)
+    band = next(b for b in labs.markers[result.marker].bands if b.id == result.band)
+    return result, band
+
+
+def all_plan_texts(panel, labs):
+    for gene in panel.genes:
+        for item in (*gene.plan_without, *gene.plan_with):
+            yield f"{gene.symbol} plan", item.text
+    for key, marker in labs.markers.items():
+        for item in (*marker.plan_without, *marker.plan_with):
+            yield f"{key} plan", item.text
+
+
+def test_il6_gg_is_not_counted_as_higher_risk(panel):
+    """E1: no injury study, pooled or replicated, puts GG at higher risk."""
+    marker = panel.marker("IL6_-174")
+    [finding] = interpret(panel, [called(marker, "GG")])
+    assert finding.category != "higher" and counted(panel, [finding]) == []
+
+
+def test_il6_cg_carries_the_pooled_acl_signal(panel):
+    """E1: CG is the genotype with the pooled signal (Lorenz 2024, OR 1.30, 1.02–1.66)."""
+    assert panel.marker("IL6_-174").genotypes["CG"].category == "higher"
+
+
+def test_no_plan_item_offers_egcg_and_no_dose_reaches_800_mg(panel, labs):
+    """E2: the EGCG range reached the intake EFSA found raised liver enzymes."""
+    for where, text in all_plan_texts(panel, labs):
+        assert "EGCG" not in text and "green tea" not in text.lower(), where
+    everything = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "snp_panels").glob("*.toml"))
+    everything += (ROOT / "lab_panels" / "biomarkers.toml").read_text(encoding="utf-8")
+    assert not re.search(r"EGCG\),? \d+–800 mg", everything) and "Stay well under 800" not in everything
+
+
+def test_no_blanket_endorsement_of_gene_plan_options():
+    """E3: the item-level evidence labels, not a blanket sentence, say how sound each option is."""
+    assert "sound practice for any runner" not in (ROOT / "templates" / "_gene.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("row, band, severity", [
+    ("hs-CRP,0.8,mg/L", "low", 0),
+    ("hs-CRP,1.4,mg/L", "average", 1),       # E4: 1–3 mg/L is the AHA/CDC average band
+    ("hs-CRP,3.5,mg/L", "high", 2),
+    ("hs-CRP,10.5,mg/L", "acute", 3),        # above 10 mg/L: a doctor
+])
+def test_hs_crp_bands_follow_aha_cdc(tmp_path, labs, row, band, severity):
+    result, found = judged(tmp_path, labs, row)
+    assert (result.band, result.severity) == (band, severity)
+    assert "chronic" not in found.label.lower()
+
+
+def test_hs_crp_1_4_reads_average(tmp_path, labs):
+    result, band = judged(tmp_path, labs, "hs-CRP,1.4,mg/L")
+    assert band.label.startswith("Average")
+
+
+@pytest.mark.parametrize("value, severity, in_target", [
+    (11, 3, False),      # IOM: below 12 ng/mL, at risk of deficiency: a doctor
+    (15, 2, False),      # IOM: 12–20 ng/mL, some at risk
+    (21, 0, True),       # IOM: 20 ng/mL or more is sufficient
+    (45, 0, True),
+    (55, 1, False),      # IOM: some concern above 50 ng/mL
+])
+def test_vitamin_d_bands_follow_the_iom(tmp_path, labs, value, severity, in_target):
+    result, band = judged(tmp_path, labs, f"25-OH Vitamin D,{value},ng/mL")
+    assert (result.severity, result.in_target) == (severity, in_target)
+
+
+def test_vitamin_d_21_is_not_insufficient(tmp_path, labs):
+    result, band = judged(tmp_path, labs, "25-OH Vitamin D,21,ng/mL")
+    assert "insufficient" not in (band.label + band.says).lower() and result.in_target
+
+
+def test_no_vitamin_d_target_band_is_called_a_concern_by_the_next(labs):
+    """E5: the old 40–60 target ran past the IOM's 50 ng/mL concern."""
+    bands = labs.markers["vitamin_d_25oh"].bands
+    for band, following in zip(bands, bands[1:]):
+        if band.in_target:
+            assert (band.up_to or band.below) <= 50
+
+
+def test_omega3_index_3_2_is_not_see_a_doctor(tmp_path, labs):
+    result, _ = judged(tmp_path, labs, "Omega-3 Index,3.2,%")
+    assert result.severity < 3
+
+
+def test_ferritin_below_15_is_see_a_doctor(tmp_path, labs):
+    assert judged(tmp_path, labs, "Ferritin,14,ng/mL")[0].severity == 3
+    assert judged(tmp_path, labs, "Ferritin,16,ng/mL")[0].severity < 3
+
+
+def test_fish_oil_caution_is_practice_not_pinned_on_efsa(labs):
+    """E10: EFSA found no rise in bleeding up to about 5 g a day."""
+    for key in ("hs_crp", "omega3_index"):
+        for item in labs.markers[key].safety:
+            if "fish oil" in item.text.lower() and "efsa2012omega3" in item.citations:
+                assert "no rise in bleeding" in item.text
+
+
+def test_collagen_is_offered_as_tested(panel):
+    """E12: 15 g of vitamin C-enriched gelatin was tested, not 10 g and not peptides."""
+    for gene in panel.genes:
+        for item in gene.plan_with:
+            if "shaw2017" in item.citations:
+                assert "10–15 g" not in item.text and "15 g" in item.text
+
+
+def test_830_nm_light_is_not_offered_as_mixed_evidence(panel):
+    """E13: trials at 820/830/1064 nm were negative."""
+    for gene in panel.genes:
+        for item in gene.plan_with:
+            assert "830 nm" not in item.text, gene.symbol
+
+
+def test_every_notes_file_a_panel_cites_is_in_the_project():
+    """Provenance: citations of notes files outside the repository (research_notes.md) are gone."""
+    texts = [p.read_text(encoding="utf-8") for p in [*(ROOT / "snp_panels").glob("*.toml"),
+                                                      ROOT / "lab_panels" / "biomarkers.toml"]]
+    cited = {m for t in texts for m in re.findall(r"[\w./-]+\.md\b", t)}
+    assert cited, "the panels cite their notes"
+    for name in cited:
+        assert (ROOT / name).is_file(), name
