@@ -144,3 +144,115 @@ def test_every_notes_file_a_panel_cites_is_in_the_project():
     assert cited, "the panels cite their notes"
     for name in cited:
         assert (ROOT / name).is_file(), name
+
+
+# --- Categories derived from the study records (issue 13 item 3) -------------------------
+
+import shutil                                          # noqa: E402
+
+from itbs_geno import evidence as ev                   # noqa: E402
+from itbs_geno.errors import PanelError                # noqa: E402
+from itbs_geno.panel import load_panel                 # noqa: E402
+from itbs_geno.resources import data_dir               # noqa: E402
+
+
+@pytest.fixture
+def panel_copy(tmp_path):
+    folder = tmp_path / "snp_panels"
+    shutil.copytree(data_dir("snp_panels"), folder)
+    load_panel.cache_clear()
+    yield folder
+    load_panel.cache_clear()
+
+
+def edit(path, old, new):
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"fixture text {old!r} not found once in {path.name}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def refusal(folder) -> str:
+    with pytest.raises(PanelError) as err:
+        load_panel(folder)
+    message = str(err.value)
+    assert "\n" not in message
+    return message
+
+
+def test_a_hand_set_category_its_studies_contradict_is_refused(panel_copy):
+    edit(panel_copy / "IL6.toml", 'literature = "GG"\ncategory = "typical"', 'literature = "GG"\ncategory = "higher"')
+    assert refusal(panel_copy) == ("IL6.toml: marker IL6_-174, genotype GG: category 'higher' disagrees "
+                                   "with its studies, which give 'typical'")
+
+
+def test_a_study_record_that_no_longer_excludes_1_takes_the_category_with_it(panel_copy):
+    edit(panel_copy / "IL6.toml", "ci = [1.02, 1.66]", "ci = [0.98, 1.66]")
+    assert refusal(panel_copy) == ("IL6.toml: marker IL6_-174, genotype CG: category 'higher' disagrees "
+                                   "with its studies, which give 'typical'")
+
+
+def test_the_evidence_level_follows_the_same_records(panel_copy):
+    edit(panel_copy / "ACTN3.toml", 'literature = "XX"\ncategory = "higher"\nevidence = "replicated"',
+         'literature = "XX"\ncategory = "higher"\nevidence = "single"')
+    assert "genotype TT: evidence 'single' disagrees with its studies, which give 'replicated'" in refusal(panel_copy)
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ('citation = "lorenz2024"', 'citation = "nobody2099"', "citation 'nobody2099' is not in references.toml"),
+    ('pools = ["posthumus2009col1a1", "khoschnau2008"]', 'pools = ["ghost2001"]', "pools 'ghost2001', which is not another record here"),
+    ('ci = [0.2, 0.86]', 'ci = [0.5, 0.86]', "'or' and 'ci' should be a number inside [low, high]"),
+    ('exposed = ["AA"]\nor = 0.15', 'exposed = ["TT"]\nor = 0.15', "field 'exposed' names a genotype not possible here"),
+])
+def test_broken_study_records_are_named(panel_copy, old, new, message):
+    for name in ("IL6.toml", "COL1A1.toml", "COL5A1.toml"):
+        text = (panel_copy / name).read_text(encoding="utf-8")
+        if text.count(old) >= 1:
+            (panel_copy / name).write_text(text.replace(old, new, 1), encoding="utf-8")
+            break
+    else:
+        pytest.fail(f"{old!r} not in any panel file")
+    assert message in refusal(panel_copy)
+
+
+def study(id, exposed, finding, design="case-control", pools=(), subgroup=False, outcome="injury",
+          odds=None, ci=None):
+    return ev.Study(id, "x", id, design, outcome, "ACL rupture", "somewhere", ("EUR",), None, None, 100,
+                    "contrast", tuple(exposed), odds, ci, None, finding, tuple(pools), subgroup, "")
+
+
+GENOTYPES = ["CC", "CT", "TT"]
+
+
+@pytest.mark.parametrize("studies, category", [
+    ([study("a", ["TT"], "higher"), study("b", ["TT"], "higher")], "higher"),          # two independent studies
+    ([study("a", ["TT"], "higher")], "typical"),                                       # one study is not enough
+    ([study("m", ["TT"], "lower", design="meta-analysis")], "lower"),                  # a pooled estimate
+    ([study("a", ["TT"], "higher"), study("b", ["TT"], "higher"),
+      study("m", ["TT"], "none", design="meta-analysis", pools=["a", "b"])], "typical"),  # never counted twice
+    ([study("a", ["TT"], "higher"), study("b", ["TT"], "lower")], "uncertain"),        # studies disagree
+    ([study("a", ["TT"], "higher"), study("b", ["TT"], "higher"), study("c", ["CC"], "higher")], "uncertain"),
+    ([study("m", ["TT"], "higher", design="meta-analysis", subgroup=True)], "typical"),  # subgroups do not decide
+    ([study("lab", ["TT"], "higher", outcome="function")], "uncertain"),               # only mechanistic data
+    ([study("img", ["TT"], "higher", outcome="imaging"), study("b", ["TT"], "higher")], "typical"),
+    ([], "typical"),
+])
+def test_the_category_rule(studies, category):
+    assert ev.derive("TT", GENOTYPES, studies).category == category
+
+
+def test_a_heterozygote_between_a_higher_homozygote_and_a_leaning_carrier_contrast():
+    studies = [study("m", ["TT"], "higher", design="meta-analysis"), study("c", ["CT", "TT"], "unclear")]
+    assert ev.derive("CT", GENOTYPES, studies).category == "intermediate"
+    assert ev.derive("CT", GENOTYPES, studies[:1]).category == "typical"
+
+
+def test_a_ci_decides_the_finding():
+    assert [ev.finding_from_ci(ci) for ci in ((1.02, 1.66), (0.2, 0.86), (0.27, 1.0))] == ["higher", "lower", "none"]
+
+
+def test_every_study_record_cites_a_known_reference_and_names_its_size(panel):
+    records = [s for m in panel.markers for s in m.studies]
+    assert len(records) >= 30
+    for s in records:
+        assert s.citation in panel.references
+        assert s.odds_ratio is not None or s.finding in ev.FINDINGS
