@@ -256,3 +256,85 @@ def test_every_study_record_cites_a_known_reference_and_names_its_size(panel):
     for s in records:
         assert s.citation in panel.references
         assert s.odds_ratio is not None or s.finding in ev.FINDINGS
+
+
+# --- The forest plot (issue 13 item 4) ----------------------------------------------------
+
+import math                                            # noqa: E402
+
+from itbs_geno import forest as forest_plot            # noqa: E402
+from itbs_geno.pipeline import analyse                 # noqa: E402
+from itbs_geno.render import html                      # noqa: E402
+
+from conftest import SAMPLES                           # noqa: E402
+
+
+def expected_x(odds_ratio):
+    """Independent of forest.x_of: 0.05–20 spread over 300 units of log scale, 10 units of padding."""
+    return 10 + 300 * (math.log10(odds_ratio) - math.log10(0.05)) / (math.log10(20) - math.log10(0.05))
+
+
+@pytest.fixture(scope="module")
+def report(panel):
+    import datetime as dt
+    [result] = analyse(SAMPLES / "synthetic_23andme.txt", panel)
+    return html(result, panel, dt.date(2026, 11, 29))
+
+
+def section(page, gene):
+    return page.split(f'id="gene-{gene}"', 1)[1].split("</article>", 1)[0]
+
+
+@pytest.mark.parametrize("gene", ["COL5A1", "COL1A1", "IL6", "MMP3", "ACTN3"])
+def test_one_plot_row_and_one_table_row_per_study_record(panel, report, gene):
+    records = [s for m in panel.gene(gene).markers for s in m.studies]
+    part = section(report, gene)
+    assert part.count('class="forest-row') - part.count("forest-axis") == len(records)
+    table = part.split('class="table-wrap forest-table"', 1)[1]
+    assert table.count("<tr") - 1 == len(records)                        # minus the header row
+    for s in records:
+        assert f"<strong>{s.label}</strong>" in part
+
+
+def test_ci_whiskers_sit_at_the_right_x_for_a_known_or(report):
+    """Lorenz 2024: IL6 CG, OR 1.30 (1.02–1.66), a pooled estimate: a diamond on a whisker."""
+    part = section(report, "IL6")
+    low, high, point = (round(expected_x(v), 1) for v in (1.02, 1.66, 1.30))
+    assert f'<line class="whisker" x1="{low}" x2="{high}" y1="12" y2="12"/>' in part
+    assert f'points="{point - 7},12 {point},5 {point + 7},12 {point},19"' in part
+    null = round(expected_x(1.0), 1)
+    assert f'<line class="null" x1="{null}" x2="{null}"' in part
+    assert low > null                                                 # the whole interval right of OR = 1
+
+
+def test_the_readers_genotype_rows_are_marked(report):
+    part = section(report, "IL6")                                     # the sample is IL6 CG
+    marked = re.findall(r'<div class="forest-row yours">\s*<div class="forest-text"><strong>([^<]+)</strong>', part)
+    assert marked == ["Lorenz 2024", "September 2011"]
+
+
+def test_an_interval_beyond_the_axis_ends_in_an_arrow():
+    assert forest_plot.x_of(0.001) == forest_plot.x_of(0.05) == 10.0
+    assert forest_plot.x_of(1000) == 310.0
+
+
+def test_the_plot_needs_no_script_and_marks_in_words_and_shapes(report):
+    assert "<script" not in report and "<img" not in report
+    part = section(report, "COL1A1")                                  # the sample is COL1A1 CC
+    marked = re.findall(r'<div class="forest-row yours">\s*<div class="forest-text"><strong>([^<]+)</strong>', part)
+    assert marked == ["Posthumus 2009, Achilles"] and "◀ your genotype" in part
+
+
+# --- The sample of African ancestry (issue 13 "done when") ----------------------------------
+
+def test_the_african_ancestry_sample_has_no_counted_il6_flag(panel):
+    import datetime as dt
+    [result] = analyse(SAMPLES / "synthetic_african_23andme.txt", panel)
+    genotypes = {f.call.rsid: str(f.call.genotype) for f in result.findings if f.call.genotype}
+    assert genotypes == {"rs12722": "CC", "rs1800012": "CC", "rs1800795": "GG", "rs679620": "CT", "rs1815739": "CC"}
+    assert [f.call.gene for f in counted(panel, result.findings)] == []
+    page = html(result, panel, dt.date(2026, 11, 29))
+    assert "None of your called genotypes is one the studies link to higher risk." in page
+    assert page.count('<figure class="forest"') == 5
+    il6 = section(page, "IL6")
+    assert "Result: <strong>Typical</strong>" in il6 and "AFR 96%" in il6
