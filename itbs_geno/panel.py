@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from itbs_geno.errors import PanelError
+from itbs_geno import evidence as ev
+from itbs_geno.evidence import Study
 from itbs_geno.genotype import from_alleles, is_palindromic
 from itbs_geno.resources import data_dir
 from itbs_geno.sites import Sites
@@ -77,14 +79,19 @@ class Marker:
     frequency_source: str
     genotypes: dict[str, GenotypeRule]
     proxies: tuple[Proxy, ...]
+    studies: tuple[Study, ...] = ()
 
     @property
     def ids(self) -> tuple[str, ...]:
         return (self.rsid, *self.aliases)
 
     def possible_genotypes(self) -> list[str]:
-        pairs = [(self.ref, self.ref), (self.ref, self.alt), (self.alt, self.alt)]
-        return [str(from_alleles(list(p))) for p in pairs]
+        return marker_genotypes(self.ref, self.alt)
+
+
+def marker_genotypes(ref: str, alt: str) -> list[str]:
+    pairs = [(ref, ref), (ref, alt), (alt, alt)]
+    return [str(from_alleles(list(p))) for p in pairs]
 
 
 @dataclass(frozen=True)
@@ -317,12 +324,14 @@ def _load_marker(table: _Table, gene: str, chromosome: str, checker: _Checker) -
         table.get("id"), gene, chromosome, table.get("rsid"), table.strings("aliases", ()),
         table.get("name"), kind, palindromic, ref, alt, _ref_verified(table), table.get("allele_source"), literature,
         positions, table.get("position_source"), freq.get("allele"), values, freq.get("source"),
-        {}, tuple(_load_proxy(t, checker.builds, ref, alt) for t in table.tables("proxies")))
+        {}, tuple(_load_proxy(t, checker.builds, ref, alt) for t in table.tables("proxies")),
+        _load_studies(table, marker_genotypes(ref, alt), checker))
     rules = table.table("genotypes")
     for genotype in marker.possible_genotypes():
         if genotype not in rules.data:
             raise PanelError(f"{rules.where}: genotype \"{genotype}\" has no interpretation")
         marker.genotypes[genotype] = _load_rule(rules.table(genotype), genotype, checker)
+        _check_derived(table.where, marker, genotype)
     extra = set(rules.data) - set(marker.genotypes)
     if extra:
         raise PanelError(f"{rules.where}: genotype \"{sorted(extra)[0]}\" is not possible for {ref}/{alt}")
@@ -368,3 +377,74 @@ def _load_rule(table: _Table, genotype: str, checker: _Checker) -> GenotypeRule:
     return GenotypeRule(genotype, table.get("literature"), category, checker.level(table),
                         table.get("meaning"), table.get("effect"), table.get("population"),
                         checker.citations(table))
+
+
+def _check_derived(where: str, marker: Marker, genotype: str) -> None:
+    """The typed category and evidence must be the ones the study records give (issue 13)."""
+    rule = marker.genotypes[genotype]
+    derived = ev.derive(genotype, marker.possible_genotypes(), marker.studies)
+    file = where.split(".markers")[0]
+    for field, stated, computed in (("category", rule.category, derived.category),
+                                    ("evidence", rule.evidence, derived.evidence)):
+        if stated != computed:
+            raise PanelError(f"{file}: marker {marker.id}, genotype {genotype}: {field} '{stated}' "
+                             f"disagrees with its studies, which give '{computed}'")
+
+
+def _load_studies(table: _Table, possible: list[str], checker: _Checker) -> tuple[Study, ...]:
+    studies = tuple(_load_study(t, possible, checker) for t in table.tables("studies"))
+    ids = [s.id for s in studies]
+    for study in studies:
+        if ids.count(study.id) > 1:
+            raise PanelError(f"{table.where}.studies: id '{study.id}' is used twice")
+        unknown = [k for k in study.pools if k not in ids or k == study.id]
+        if unknown:
+            raise PanelError(f"{table.where}.studies: '{study.id}' pools '{unknown[0]}', which is not another record here")
+        if study.pools and not study.pooled:
+            raise PanelError(f"{table.where}.studies: '{study.id}' pools studies but is a {study.design}")
+    return studies
+
+
+def _load_study(t: _Table, possible: list[str], checker: _Checker) -> Study:
+    def choice(key: str, options: tuple[str, ...]) -> str:
+        value = t.get(key)
+        if value not in options:
+            raise PanelError(f"{t.where}: field '{key}' should be one of {', '.join(options)}")
+        return value
+
+    def count(key: str) -> int | None:
+        value = t.get(key, (int, str), default="not reported")
+        if value == "not reported" or isinstance(value, int) and value > 0:
+            return None if value == "not reported" else value
+        raise PanelError(f"{t.where}: field '{key}' should be a positive whole number or \"not reported\"")
+
+    citation = t.get("citation")
+    if citation not in checker.references:
+        raise PanelError(f"{t.where}: citation '{citation}' is not in references.toml")
+    exposed = t.strings("exposed")
+    if any(g not in possible for g in exposed):
+        raise PanelError(f"{t.where}: field 'exposed' names a genotype not possible here ({', '.join(possible)})")
+    ancestry = t.strings("ancestry")
+    if any(a not in ev.ANCESTRIES for a in ancestry):
+        raise PanelError(f"{t.where}: field 'ancestry' should list 1000 Genomes super-populations ({', '.join(ev.ANCESTRIES)})")
+    odds = t.get("or", (int, float, str))
+    ci = t.get("ci", (list, str), default="not reported")
+    if odds == "not reported" or ci == "not reported":
+        ci = None
+    elif not (isinstance(odds, (int, float)) and len(ci) == 2 and all(isinstance(x, (int, float)) for x in ci)
+              and 0 < ci[0] <= odds <= ci[1]):
+        raise PanelError(f"{t.where}: 'or' and 'ci' should be a number inside [low, high], or \"not reported\"")
+    finding = t.get("finding", default=None)
+    if ci is not None:
+        computed = ev.finding_from_ci((float(ci[0]), float(ci[1])))
+        if finding not in (None, computed):
+            raise PanelError(f"{t.where}: field 'finding' is '{finding}' but the CI says '{computed}'")
+        finding = computed
+    elif finding not in ev.FINDINGS:
+        raise PanelError(f"{t.where}: without a CI, field 'finding' should be one of {', '.join(ev.FINDINGS)}")
+    return Study(t.get("id"), citation, t.get("label"), choice("design", ev.DESIGNS),
+                 choice("outcome", ev.OUTCOMES), t.get("injury"), t.get("population"), ancestry,
+                 count("cases"), count("controls"), count("n"), t.get("contrast"), exposed,
+                 None if odds == "not reported" else float(odds),
+                 None if ci is None else (float(ci[0]), float(ci[1])), t.get("ci_text", default=None),
+                 finding, t.strings("pools", ()), t.get("subgroup", bool, False), t.get("note", default=""))

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from itbs_geno import __version__
+from itbs_geno.evidence import ANCESTRIES, ancestries
+from itbs_geno.forest import forest
 from itbs_geno.interpret import PLAN_CATEGORIES, counted, gene_category
 from itbs_geno.labs import LabMarker, LabPanel, load_lab_panel
 from itbs_geno.model import BiomarkerResult, Finding, SampleResult, Source, Status
@@ -169,6 +171,7 @@ def _gene_view(gene: Gene, findings: Sequence[Finding], panel: Panel, cite: _Cit
         "markers": [_finding_view(f, panel.marker(f.call.marker_id), panel, cite, evidence) for f in mine],
         "does_mean": gene.does_mean, "does_not_mean": gene.does_not_mean,
         "plan_applies": category in PLAN_CATEGORIES,
+        "forest": forest(gene, {f.call.marker_id: str(f.call.genotype) if f.call.genotype else None for f in mine}),
         "plan_without": [_plan_item(p, cite, evidence) for p in gene.plan_without],
         "plan_with": [_plan_item(p, cite, evidence) for p in gene.plan_with],
     }
@@ -194,6 +197,7 @@ def _finding_view(finding: Finding, marker: Marker, panel: Panel, cite: _Citatio
         "via": call.via, "proxy": call.proxy, "flag": call.flag, "notes": list(call.notes),
         "frequencies": [{"population": k, "value": f"{v:.2f}"} for k, v in marker.frequencies.items()],
         "genotype_plot": _genotype_plot(marker, str(call.genotype) if call.genotype else None),
+        "ancestry": _ancestry(marker, str(call.genotype)) if call.genotype else None,
         "frequency_allele": marker.frequency_allele, "frequency_source": marker.frequency_source,
         "proxies": [{"rsid": p.rsid, "r2": "not documented" if p.r2 is None else f"{p.r2:g}",
                      "population": p.population, "used": p.r2 is not None and p.r2 >= panel.min_proxy_r2,
@@ -204,6 +208,35 @@ def _finding_view(finding: Finding, marker: Marker, panel: Panel, cite: _Citatio
                            "yours": g == (str(call.genotype) if call.genotype else None)}
                           for g, r in marker.genotypes.items()],
     }
+
+
+ANCESTRY_NAMES = {"EUR": "European", "AFR": "African", "EAS": "East Asian", "SAS": "South Asian",
+                  "AMR": "admixed American"}
+
+
+def _ancestry(marker: Marker, genotype: str) -> dict[str, Any] | None:
+    """Which ancestries the injury studies behind this genotype's result were done in, and how
+    common the genotype is in each 1000 Genomes super-population (issue 13 item 5)."""
+    studied = [s for s in marker.studies if s.outcome == "injury" and not s.subgroup and genotype in s.exposed]
+    if not studied:
+        return None
+    found = ancestries(studied)
+    names = _words([ANCESTRY_NAMES[a] for a in found], "and")
+    shares = [{"population": p, "share": f"{_hwe(marker, genotype, marker.frequencies[p]):.0%}"}
+              for p in ANCESTRIES if p in marker.frequencies]
+    unstudied = _words([ANCESTRY_NAMES[a] for a in ANCESTRIES if a not in found], "or")
+    return {"only_one": len(found) == 1, "names": names, "shares": shares, "unstudied": unstudied,
+            "complete": len(shares) == len(ANCESTRIES), "frequency_source": marker.frequency_source}
+
+
+def _words(items: list[str], conjunction: str) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {conjunction} {items[-1]}" if items else ""
+
+
+def _hwe(marker: Marker, genotype: str, p: float) -> float:
+    alleles = genotype.split("/") if "/" in genotype else list(genotype)
+    k = alleles.count(marker.frequency_allele)
+    return (2 if k == 1 else 1) * p ** k * (1 - p) ** (2 - k)
 
 
 PLOT_BAR = 240          # width of one population's bar in the genotype-frequency plot

@@ -65,7 +65,8 @@ def test_report_in_a_browser(browser, pages, size):
     page, seen = open_page(browser, pages / "report.html", width, height)
     assert_clean(seen)
     assert page.locator("#glance .card").count() == 5
-    for selector in ("h1", "#glance", "#plan", "#biomarkers svg.scale", "#gene-ACTN3 .genotype-plot svg", "#references"):
+    for selector in ("h1", "#glance", "#plan", "#biomarkers svg.scale", "#gene-ACTN3 .genotype-plot svg",
+                     "#gene-IL6 figure.forest svg.forest-ci", "#references"):
         assert page.locator(selector).first.is_visible(), selector
     assert page.locator("html").get_attribute("lang") == "en"
     overflow = page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")

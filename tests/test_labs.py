@@ -94,8 +94,9 @@ def test_every_band_edge(tmp_path, panel):
 
 
 @pytest.mark.parametrize("row, band_in_target", [
-    ("hs_crp,0.49,mg/L", True), ("hs_crp,0.5,mg/L", False), ("hs_crp,1.0,mg/L", False),
-    ("vitamin_d_25oh,39.9,ng/mL", False), ("vitamin_d_25oh,40,ng/mL", True), ("vitamin_d_25oh,60,ng/mL", True),
+    ("hs_crp,0.99,mg/L", True), ("hs_crp,1.0,mg/L", False),
+    ("vitamin_d_25oh,19.9,ng/mL", False), ("vitamin_d_25oh,20,ng/mL", True), ("vitamin_d_25oh,50,ng/mL", True),
+    ("vitamin_d_25oh,50.1,ng/mL", False),
     ("omega3_index,8,%", False), ("omega3_index,8.01,%", True),
     ("ferritin,49.9,ng/mL", False), ("ferritin,50,ng/mL", True), ("ferritin,150,ng/mL", True),
     ("ferritin,150.1,ng/mL", False),
@@ -194,8 +195,7 @@ def test_athlete_column_selects_rows(tmp_path, panel):
 
 
 @pytest.mark.parametrize("genotype_line, lab_row, first_title", [
-    ("rs1800795\t7\t22766645\tGG", "hs-CRP,2.4,mg/L", "IL6 and hs-CRP"),
-    ("rs1800795\t7\t22766645\tGG", "Omega-3 Index,5.0,%", "IL6 and Omega-3"),
+    ("rs12722\t9\t137734416\tTT", "P1NP,12,µg/L,,,15,80", "COL5A1 and P1NP"),
     ("rs1815739\t11\t66328095\tTT", "25-OH Vitamin D,18,ng/mL", "ACTN3 and 25-hydroxyvitamin D"),
 ])
 def test_gene_and_marker_pointing_the_same_way_come_first(tmp_path, panel, genotype_line, lab_row, first_title):

@@ -78,7 +78,7 @@ def test_report_content(panel):
     for gene in ("COL5A1", "COL1A1", "IL6", "MMP3", "ACTN3"):
         assert f'id="gene-{gene}"' in page
     assert "Your genotype: <strong>TT</strong> on the plus strand, written <strong>XX</strong> in the papers" in page
-    assert "Genotypes linked to higher risk in the studies: 2" in page
+    assert "Genotypes linked to higher risk in the studies: 3" in page
     assert "rs679620 is in the file, but its linkage" in page
     assert "GRCh37 — from the data" in page
     assert "Made 2026-11-25" in page
