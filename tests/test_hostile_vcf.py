@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import zlib
 
 import pysam
 import pysam.bcftools
@@ -412,3 +413,16 @@ def test_a_bcf_header_that_says_it_is_4_gib_is_refused(tmp_path):
     path.write_bytes(bgzf(bytes(raw), tmp_path))
     result = CliRunner().invoke(cli, ["call", str(path)])
     assert_one_line(result.exit_code, result.stderr, "the BCF header says it is 4,294,967,280 bytes long")
+
+
+def test_millions_of_comment_lines_after_the_header_are_refused_in_bounded_memory(tmp_path):
+    """70 MiB of "#" lines (70 KB gzipped): the header limit is reached without a Python object a line."""
+    head = Vcf().text().split("\n#CHROM")[0] + "\n#CHROM" + Vcf().text().split("\n#CHROM")[1].split("\n")[0] + "\n"
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    chunk = b"#\n" * (1 << 20)
+    data = packer.compress(head.encode()) + b"".join(packer.compress(chunk) for _ in range(35)) + packer.flush()
+    path = tmp_path / "comments.vcf.gz"
+    path.write_bytes(data)
+    code, stderr, peak = run_cli("call", str(path))
+    assert_one_line(code, stderr, "the VCF header is longer than 64 MiB")
+    assert peak < MEMORY, peak

@@ -14,6 +14,7 @@ htslib reads a line, or the header, whole into memory however long it is; every 
 MAX_HEADER first, and NUL bytes, never in VCF text, are refused on sight.
 """
 
+import re
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -227,13 +228,15 @@ def _lf(data: bytes) -> bytes:
     return data.replace(b"\r\n", b"\n") if b"\r" in data else data
 
 
+_HEADER_LINES = re.compile(rb"(?:#[^\n]*\n)*")
+
+
 def _take_header(path: Path, block: bytes, header: list[bytes]) -> bytes:
-    """Moves the header lines at the start of `block` to `header`; returns the rest."""
-    position = 0
-    while block.startswith(b"#", position):
-        end = block.find(b"\n", position) + 1
-        header.append(block[position:end])
-        position = end
+    """Moves the header lines at the start of `block` to `header` (as one piece: a file of millions
+    of "#" lines must not become millions of objects); returns the rest."""
+    position = _HEADER_LINES.match(block).end()
+    if position:
+        header.append(block[:position])
     if sum(map(len, header)) > MAX_HEADER:
         raise InputError(f"{path}: the VCF header is longer than {MAX_HEADER >> 20} MiB, far longer than "
                          f"any real header; the file is damaged or not a VCF, check it")
