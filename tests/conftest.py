@@ -1,3 +1,4 @@
+import shutil
 import socket
 from pathlib import Path
 
@@ -35,3 +36,52 @@ def no_network(monkeypatch):
 def panel():
     from itbs_geno.panel import load_panel
     return load_panel()
+
+
+@pytest.fixture
+def panel_copy(tmp_path):
+    """A copy of snp_panels/ to edit, loaded afresh (the panel loader caches)."""
+    from itbs_geno.panel import load_panel
+    from itbs_geno.resources import data_dir
+
+    folder = tmp_path / "snp_panels"
+    shutil.copytree(data_dir("snp_panels"), folder)
+    load_panel.cache_clear()
+    yield folder
+    load_panel.cache_clear()
+
+
+def edit(path, old, new):
+    """Replace text that occurs exactly once in a panel file (so a test edits what it means to)."""
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"fixture text {old!r} not found once in {path.name}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def break_writes(monkeypatch, write) -> None:
+    """Outputs are written through a handle whose write(text) calls `write(handle, text)`: a full disk,
+    a kill in the middle of a report."""
+    import os
+
+    from itbs_geno import output
+
+    real_fdopen = os.fdopen
+
+    class Broken:
+        def __init__(self, handle):
+            self.handle = handle
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+        def write(self, text):
+            write(self.handle, text)
+
+    def fdopen(fd, mode="r", *args, **kwargs):
+        handle = real_fdopen(fd, mode, *args, **kwargs)
+        return Broken(handle) if "w" in mode else handle     # reads (the template cache) stay real
+
+    monkeypatch.setattr(output.os, "fdopen", fdopen)

@@ -22,7 +22,7 @@ from itbs_geno import output
 from itbs_geno.cli import cli
 from itbs_geno.sources import opener
 
-from conftest import ROOT, SAMPLES
+from conftest import ROOT, SAMPLES, break_writes
 
 V5 = (SAMPLES / "synthetic_23andme.txt").read_text()
 
@@ -183,26 +183,10 @@ def test_unreadable_file(tmp_path, monkeypatch):
 def test_full_disk_leaves_nothing_half_written(tmp_path, monkeypatch):
     out = tmp_path / "r.html"
     out.write_text("the old report")
-    real_fdopen = os.fdopen
+    def full(handle, text):
+        raise OSError(errno.ENOSPC, "No space left on device")
 
-    class Full:
-        """A file on a full disk: opening works, writing fails."""
-        def __init__(self, handle):
-            self.handle = handle
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            self.handle.close()
-
-        def write(self, text):
-            raise OSError(errno.ENOSPC, "No space left on device")
-
-    def fdopen(fd, *args, **kwargs):
-        return Full(real_fdopen(fd, *args, **kwargs))
-
-    monkeypatch.setattr(output.os, "fdopen", fdopen)
+    break_writes(monkeypatch, full)
     result = CliRunner().invoke(cli, ["report", str(SAMPLES / "synthetic_23andme.txt"), "-o", str(out)])
     one_line_exit_2(result, "could not be written (No space left on device); nothing was saved")
     assert out.read_text() == "the old report"

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from itbs_geno import templating
 from itbs_geno.cli import cli
 
-from conftest import ROOT, SAMPLES
+from conftest import ROOT, SAMPLES, break_writes
 
 SAMPLE = str(SAMPLES / "synthetic_23andme.txt")
 FORGED = "FORGED-REPORT-WITHOUT-CSP"
@@ -294,27 +294,16 @@ def test_an_unreadable_input_sheet_or_roster_is_one_line(tmp_path, monkeypatch):
 
 
 def test_a_terminated_report_leaves_nothing_half_written(tmp_path, monkeypatch):
-    from itbs_geno import cli as cli_module, output
+    from itbs_geno import cli as cli_module
 
     out = tmp_path / "r.html"
     out.write_text("the old report")
-    real_fdopen = os.fdopen
 
-    class KilledMidWrite:
-        def __init__(self, handle):
-            self.handle = handle
+    def killed_mid_write(handle, text):
+        handle.write(text[:100])
+        cli_module._terminate(15, None)              # SIGTERM arrives while the report is written
 
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            self.handle.close()
-
-        def write(self, text):
-            self.handle.write(text[:100])
-            cli_module._terminate(15, None)          # SIGTERM arrives while the report is written
-
-    monkeypatch.setattr(output.os, "fdopen", lambda fd, *a, **k: KilledMidWrite(real_fdopen(fd, *a, **k)))
+    break_writes(monkeypatch, killed_mid_write)
     result = CliRunner().invoke(cli, ["report", SAMPLE, "-o", str(out)])
     assert result.exit_code == 143 and result.stderr.startswith("Terminated:") and result.stderr.count("\n") == 1
     assert out.read_text() == "the old report" and sorted(p.name for p in tmp_path.iterdir()) == ["r.html"]

@@ -1,12 +1,11 @@
 """The shipped panel, and the loader's refusal of inconsistent data (named by file and field)."""
 
-import shutil
-
 import pytest
 
 from itbs_geno.errors import PanelError
 from itbs_geno.panel import load_panel
-from itbs_geno.resources import data_dir
+
+from conftest import edit
 
 EXPECTED = {  # marker id -> (rsid, chromosome, GRCh37, GRCh38, plus-strand ref>alt); panel_facts.md
     "COL5A1_BstUI": ("rs12722", "9", 137734416, 134842570, "C>T"),
@@ -62,21 +61,6 @@ def test_every_gene_says_the_evidence_is_not_from_itbs(panel):
     for gene in panel.genes:
         assert "ITBS" in gene.itbs_evidence or "iliotibial" in gene.itbs_evidence.lower()
         assert gene.plan_without and gene.plan_with
-
-
-@pytest.fixture
-def panel_copy(tmp_path):
-    folder = tmp_path / "snp_panels"
-    shutil.copytree(data_dir("snp_panels"), folder)
-    load_panel.cache_clear()
-    yield folder
-    load_panel.cache_clear()
-
-
-def edit(path, old, new):
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"fixture text {old!r} not found in {path.name}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 @pytest.mark.parametrize("file, old, new, message", [

@@ -9,7 +9,7 @@ import pytest
 from itbs_geno.interpret import counted, interpret
 from itbs_geno.labs import judge, load_lab_panel, read_sheet
 
-from conftest import ROOT
+from conftest import ROOT, edit
 from test_interpret import called
 
 
@@ -148,27 +148,10 @@ def test_every_notes_file_a_panel_cites_is_in_the_project():
 
 # --- Categories derived from the study records (issue 13 item 3) -------------------------
 
-import shutil                                          # noqa: E402
 
 from itbs_geno import evidence as ev                   # noqa: E402
 from itbs_geno.errors import PanelError                # noqa: E402
 from itbs_geno.panel import load_panel                 # noqa: E402
-from itbs_geno.resources import data_dir               # noqa: E402
-
-
-@pytest.fixture
-def panel_copy(tmp_path):
-    folder = tmp_path / "snp_panels"
-    shutil.copytree(data_dir("snp_panels"), folder)
-    load_panel.cache_clear()
-    yield folder
-    load_panel.cache_clear()
-
-
-def edit(path, old, new):
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"fixture text {old!r} not found once in {path.name}"
-    path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def refusal(folder) -> str:
