@@ -92,9 +92,8 @@ def read(path: Path, panel: Panel, assume_ref: bool = False) -> VcfRead:
         # Records are read while the file is open, so any decoding error is reported as bad input.
         rows = {s: [] for s in samples}
         for target in (t for t in targets if t.build == build):
-            found = seen.get(target, [])
-            for sample in samples:
-                rows[sample].extend(vcf_calls.rows_for(target, found, sample, assume_ref))
+            for sample, found in vcf_calls.rows_for(target, seen.get(target, []), samples, assume_ref).items():
+                rows[sample].extend(found)
     return VcfRead(samples, compression, fmt, index, build, basis, warnings, records, rows)
 
 

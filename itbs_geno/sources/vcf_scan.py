@@ -41,7 +41,7 @@ def prefilter(path: Path, compression: str, targets: Iterable[Target]) -> tuple[
     """(a small VCF holding the header and every record that may concern a site, records read)."""
     wanted: dict[bytes, list[tuple[int, int]]] = {}
     for t in targets:
-        wanted.setdefault(t.chrom.encode(), []).append((t.pos, t.end))
+        wanted.setdefault(t.chrom.encode(), []).append((t.first, t.end))
     last_end = {c: max(e for _, e in ivs) for c, ivs in wanted.items()}
     header, kept, records, chroms = [], {}, 0, []
     previous: bytes | None = None          # the last record before the current block

@@ -5,7 +5,10 @@ from dataclasses import dataclass
 from itbs_geno.panel import Marker, Panel
 
 SYMBOLIC = ("<NON_REF>", "<*>")
-_REPEAT_WINDOW = 6             # the anchor base and a 5-base run after it
+# A caller may pad a record's REF to the left of the anchor (a complex event written as one record);
+# the text prefilter keeps records starting this far before the anchor, so the unindexed paths
+# see the same records an index fetch (which finds every record overlapping the run) does.
+_REPEAT_PADDING = 100
 
 
 @dataclass(frozen=True, eq=False)          # compared and hashed by identity
@@ -26,8 +29,21 @@ class Target:
         return self.marker.kind == "repeat" and self.rsid == self.marker.rsid
 
     @property
+    def run(self) -> tuple[int, int]:
+        """First and last base of the repeat's poly-A run: the bases after the anchor, as many as
+        the reference allele's length ("5A": the run is 5 bases long)."""
+        return self.pos + 1, self.pos + int(self.marker.ref.removesuffix("A"))
+
+    @property
     def end(self) -> int:
-        return self.pos + (_REPEAT_WINDOW - 1 if self.is_repeat else 0)
+        """The last base a record must reach to concern this site: for the repeat, the run's end,
+        so an insertion written at the run's last A (right-aligned) is found too."""
+        return self.run[1] if self.is_repeat else self.pos
+
+    @property
+    def first(self) -> int:
+        """The first POS at which a record may start and still concern this site (text prefilter)."""
+        return self.pos - _REPEAT_PADDING if self.is_repeat else self.pos
 
 
 def targets(panel: Panel) -> list[Target]:
