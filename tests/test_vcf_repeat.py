@@ -171,3 +171,15 @@ def test_a_long_deletion_over_the_run_is_flagged_in_one_short_line(tmp_path, pan
     [call] = repeat(tmp_path, panel, "GRCh38", [(-10, ref, "T", ["0/1"])], kind="tbi")
     assert call.status is Status.NO_CALL and "indel in the poly-A run that could not be read" in call.flag
     assert "(5,016 bases)" in call.flag and len(call.flag) < 300
+
+
+def test_a_symbolic_deletion_at_the_anchor_is_flagged_not_untested(tmp_path, panel):
+    header = '##ALT=<ID=DEL,Description="Deletion">'
+    for offset in (0, -10):                  # at the anchor, or starting before it and spanning the run
+        pos = ANCHOR["GRCh38"] + offset
+        rows = [("11", pos, "G", "<DEL>", ["0/1", "0/0"], {"info": f"END={pos + 50}"})]
+        for kind in CONTAINERS:
+            path = Vcf(samples=["S1", "S2"], records=rows, extra_header=[header]).write(tmp_path, kind=kind)
+            calls = [next(f.call for f in r.findings if f.call.rsid == "rs3025058") for r in analyse(path, panel)]
+            assert calls[0].status is Status.NO_CALL and "<DEL>" in calls[0].flag, (offset, kind)
+            assert str(calls[1].genotype) == "5A/5A"

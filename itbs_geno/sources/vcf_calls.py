@@ -155,17 +155,19 @@ def _read_indel(target: Target, record) -> _Indel | None:
     """The record's alleles as repeat lengths; None when it does not change the run (a SNV next to it)."""
     first, last = target.run
     ref_end = record.pos + len(record.ref) - 1
-    if ref_end < target.pos or record.pos > last:
+    if max(ref_end, record.stop) < target.pos or record.pos > last:    # stop: END of a symbolic <DEL>
         return None
     bases = [a.upper() for a in record.alts if not _is_symbolic(a)]
-    if all(len(a) == len(record.ref) for a in bases):
+    if bases and all(len(a) == len(record.ref) for a in bases):
         changed = {record.pos + i for a in bases for i, (x, y) in enumerate(zip(record.ref.upper(), a)) if x != y}
         if not any(first <= p <= last for p in changed):
             return None                      # a SNV next to the run (at the anchor, say) is not the repeat
     # The reference from the record's first base (or the anchor) to the base after the run: the
     # record's REF, and what the panel knows of the positions it does not cover.
     def known(p: int) -> str:
-        return "A" if first <= p <= last else _BEFORE if p == target.pos else _AFTER
+        if target.pos <= p <= last + 1:
+            return "A" if first <= p <= last else _BEFORE if p == target.pos else _AFTER
+        return "?"                           # before a symbolic record's anchor: never compared with a base
 
     ref = record.ref.upper()
     start = min(record.pos, target.pos)
@@ -185,8 +187,9 @@ def _read_indel(target: Target, record) -> _Indel | None:
         else:
             sequence = reference[:before] + allele.upper() + reference[after:]
             lengths[allele] = _run_length(reference, sequence, anchor, run_end)
-    if all(n == target.marker.ref for n in lengths.values() if not _is_symbolic(n)):
-        return None                          # every allele leaves the run as it is (a SNV next to it)
+    if bases and all(n == target.marker.ref for n in lengths.values() if not _is_symbolic(n)):
+        return None                          # every allele leaves the run as it is (a change next to it)
+    # (a symbolic ALT, <DEL> say, is kept: a sample whose GT names it is flagged, not "not tested")
     return _Indel(record, lengths)
 
 
