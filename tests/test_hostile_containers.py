@@ -412,3 +412,17 @@ def test_a_zip_of_many_text_files_is_refused_before_each_is_decompressed(tmp_pat
     path = tmp_path / "many.zip"
     path.write_bytes(zipped({f"part{n}.txt": V5[:5000] for n in range(30)}))
     one_line_exit_2(CliRunner().invoke(cli, ["call", str(path)]), "the zip holds 30 files")
+
+
+def test_a_small_gzip_that_expands_a_hundredfold_is_refused_at_the_ratio_limit(tmp_path):
+    """150 MB of one panel row in a ~150 KB gzip: under the 500 MB text limit, but no genotype download
+    expands more than 10 times, so it is refused once 64 MB are read instead of read whole."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    block = b"rs1815739\t11\t66328095\tTT\n" * 40_000
+    data = packer.compress(V5.encode()) + b"".join(packer.compress(block) for _ in range(150)) + packer.flush()
+    path = tmp_path / "expands.txt.gz"
+    path.write_bytes(data)
+    assert len(data) < 2_000_000
+    result = CliRunner().invoke(cli, ["call", str(path)])
+    one_line_exit_2(result, "decompresses to more than 64 MB of text")
+    assert "10 times the compressed size" in result.stderr

@@ -83,12 +83,28 @@ def max_text() -> int:
     return int(value) * 1_000_000
 
 
+# Genotype text compresses 3 to 4 times (a 16 MB 23andMe file zips to 6 MB). A compressed file that
+# expands far more is a bomb however small it is, and reading even 500 MB of it would take ~30 s: it
+# may give at most MAX_RATIO times its size in text (never less than RATIO_FLOOR).
+MAX_RATIO = 10
+RATIO_FLOOR = 64_000_000
+
+
+def text_limit(path: Path, compression: str) -> int:
+    """The most text this file may give: ITBS_MAX_TEXT_MB when set; else MAX_TEXT, and for a
+    compressed file also MAX_RATIO times its size on disk."""
+    if compression == "none" or os.environ.get(MAX_TEXT_ENV, "").strip():
+        return max_text()
+    return min(MAX_TEXT, max(RATIO_FLOOR, MAX_RATIO * path.stat().st_size))
+
+
 @contextmanager
 def open_text(path: Path, claims: Callable[[list[str]], bool]) -> Iterator[Opened]:
     """Open `path`; for a zip, `claims(head)` tells a genotype member from a README."""
     _check_readable(path)
-    limit = max_text()
+    max_text()                           # a bad ITBS_MAX_TEXT_MB is refused whatever the file
     compression = sniff_compression(path)
+    limit = text_limit(path, compression)
     if compression == "zip":
         with _open_zip(path) as archive:
             member = _pick_member(path, archive, claims, limit)
@@ -252,9 +268,10 @@ def _split_lines(path: Path, text: io.TextIOWrapper, limit: int) -> Iterator[str
     while chunk := _read(path, text):
         total += len(chunk)
         if total > limit:
-            raise InputError(f"{path}: decompresses to more than {limit // 1_000_000:,} MB of text, far more than "
-                             f"any genotype download (a damaged file or a compression bomb?); refusing it "
-                             f"(set {MAX_TEXT_ENV} to raise the limit for a huge table)")
+            raise InputError(f"{path}: decompresses to more than {limit // 1_000_000:,} MB of text, more than any "
+                             f"genotype download gives (at most {MAX_TEXT // 1_000_000:,} MB, or {MAX_RATIO} times the "
+                             f"compressed size); a damaged file or a compression bomb? Refusing it (set "
+                             f"{MAX_TEXT_ENV} to raise the limit for a huge table)")
         lines = (pending + chunk).split("\n")
         if len(lines) > len(chunk) // MIN_LINE_AVERAGE + LINE_SLACK:
             if total == len(chunk):
