@@ -194,16 +194,23 @@ def traced_pdf_run(tmp_path, isolate: bool) -> str:
 
 
 def test_pdf_printing_sends_nothing_to_the_network(tmp_path):
+    """As the tool runs on this machine: in an empty network namespace where Linux allows one
+    (then not even a connect() succeeds), else with the flags alone (checked as below)."""
     from itbs_geno import pdf
 
-    assert pdf.no_network_prefix(), "unshare works here (root, or user namespaces), so the browser is isolated"
     trace = traced_pdf_run(tmp_path, isolate=True)
     assert len({line.split()[0] for line in trace.splitlines()}) > 3   # the trace followed the browser's processes
-    assert not DNS.search(trace) and not INET_SENT.search(trace) and not INET_CONNECTED.search(trace)
+    if pdf.no_network_prefix():
+        assert not DNS.search(trace) and not INET_SENT.search(trace) and not INET_CONNECTED.search(trace)
+    else:
+        assert_flags_keep_it_offline(trace)
 
 
 def test_without_a_namespace_the_flags_alone_send_no_dns_query_and_open_no_connection(tmp_path):
-    trace = traced_pdf_run(tmp_path, isolate=False)
+    assert_flags_keep_it_offline(traced_pdf_run(tmp_path, isolate=False))
+
+
+def assert_flags_keep_it_offline(trace: str) -> None:
     assert not DNS.search(trace) and not INET_SENT.search(trace)
     # Chromium still connect()s a UDP socket to a public address to learn whether IPv6 is routed;
     # a UDP connect sends no packet. Nothing else may connect.
