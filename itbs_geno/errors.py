@@ -13,18 +13,15 @@ class PanelError(Exception):
     """The shipped panel data is inconsistent: a bug in the data, not in the user's input."""
 
 
-# Bidirectional overrides and invisible characters: they reorder or hide what a terminal shows.
-_INVISIBLE = frozenset("\u061c\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
-                       "\u2060\u2066\u2067\u2068\u2069\ufeff")
-
-
 def visible(text: str) -> str:
-    """`text` with control, bidirectional and invisible characters shown as escapes (\\x1b, \\u202e),
-    so text quoted from a file can neither drive the terminal (colours, titles, clearing the
-    screen) nor break a one-line message."""
-    return "".join(_escape(c) if c in _INVISIBLE or (c < " " or "\x7f" <= c < "\xa0") else c for c in text)
+    """`text` with every character that is not printable (controls, bidirectional overrides,
+    zero-width and other invisible characters, line separators) shown as an escape (\\x1b,
+    \\u202e), so text quoted from a file can neither drive the terminal (colours, titles, clearing
+    the screen), nor reorder or hide what it shows, nor break a one-line message."""
+    return "".join(c if c.isprintable() or c == " " else _escape(c) for c in text)
 
 
 def _escape(char: str) -> str:
+    """As Python's unicode_escape writes it."""
     code = ord(char)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"

@@ -24,9 +24,7 @@ _KEPT_FORMAT = {"\u200c", "\u200d"}
 def quoted(text: str, limit: int = QUOTE_LIMIT) -> str:
     """Text from a file for a one-line message: in double quotes, control, bidirectional and
     other invisible characters escaped (\\x0a, \\x1b, \\u202e, \\u2028), at most `limit` characters."""
-    shown = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
-                    for c in visible(text[:limit]))
-    return f'"{shown}{"…" if len(text) > limit else ""}"'
+    return f'"{visible(text[:limit])}{"…" if len(text) > limit else ""}"'
 
 
 def display(text: str) -> str:

@@ -93,16 +93,16 @@ RATIO_FLOOR = 64_000_000
 def text_limit(path: Path, compression: str) -> int:
     """The most text this file may give: ITBS_MAX_TEXT_MB when set; else MAX_TEXT, and for a
     compressed file also MAX_RATIO times its size on disk."""
+    limit = max_text()
     if compression == "none" or os.environ.get(MAX_TEXT_ENV, "").strip():
-        return max_text()
-    return min(MAX_TEXT, max(RATIO_FLOOR, MAX_RATIO * path.stat().st_size))
+        return limit
+    return min(limit, max(RATIO_FLOOR, MAX_RATIO * path.stat().st_size))
 
 
 @contextmanager
 def open_text(path: Path, claims: Callable[[list[str]], bool]) -> Iterator[Opened]:
     """Open `path`; for a zip, `claims(head)` tells a genotype member from a README."""
     _check_readable(path)
-    max_text()                           # a bad ITBS_MAX_TEXT_MB is refused whatever the file
     compression = sniff_compression(path)
     limit = text_limit(path, compression)
     if compression == "zip":
