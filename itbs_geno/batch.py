@@ -19,11 +19,12 @@ from pathlib import Path
 
 from itbs_geno import cluster, labs
 from itbs_geno.errors import InputError
-from itbs_geno.labs import LabPanel, LabRow, load_lab_panel
+from itbs_geno.knowledge import Knowledge
+from itbs_geno.lab_panel import LabPanel
+from itbs_geno.labs import LabSheet
 from itbs_geno.model import SampleResult
 from itbs_geno.output import safe_name
-from itbs_geno.panel import Panel
-from itbs_geno.pipeline import analyse
+from itbs_geno.pipeline import analyse, finish
 from itbs_geno.roster import RESERVED_IDS, Roster, row_for
 from itbs_geno.sheets import display, quoted
 
@@ -147,16 +148,19 @@ def pool_size(jobs: int, inputs: int) -> int:
 def run(items: list[str], jobs: int, assume_ref: bool = False, scheduler: str | None = None,
         strict: bool = False, tick: Callable[[], None] = lambda: None, remote_inputs: bool = False) -> list[Outcome]:
     """Process every input; outcomes come back in input order."""
+    def arrived(outcome: Outcome) -> None:
+        tick()
+        _stop_if_strict(strict, outcome)
+
     if scheduler:
-        return cluster.run(process, items, cluster.check_scheduler(scheduler), assume_ref=assume_ref,
+        return cluster.run(process, items, cluster.check_scheduler(scheduler), arrived, assume_ref=assume_ref,
                            remote_inputs=remote_inputs)
     workers = pool_size(jobs, len(items))
     if workers <= 1:
         outcomes = []
         for item in items:
             outcomes.append(process(item, assume_ref, remote_inputs))
-            tick()
-            _stop_if_strict(strict, outcomes[-1])
+            arrived(outcomes[-1])
         return outcomes
     with ProcessPoolExecutor(max_workers=workers, initializer=_worker_start, initargs=(os.getpid(),)) as pool:
         futures = {pool.submit(process, item, assume_ref, remote_inputs): i for i, item in enumerate(items)}
@@ -167,8 +171,7 @@ def run(items: list[str], jobs: int, assume_ref: bool = False, scheduler: str | 
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
                     outcomes[futures[future]] = _outcome(future, items[futures[future]])
-                    tick()
-                    _stop_if_strict(strict, outcomes[futures[future]])
+                    arrived(outcomes[futures[future]])
         except BaseException:               # Ctrl-C, SIGTERM or --strict: drop the queued work, then stop
             pool.shutdown(wait=False, cancel_futures=True)
             raise
@@ -215,9 +218,10 @@ def _stop_if_strict(strict: bool, outcome: Outcome) -> None:
         raise InputError(f"{outcome.message} (--strict: stopped at the first failure)")
 
 
-def assemble(items: list[str], outcomes: list[Outcome], panel: Panel, roster: Roster | None = None,
-             lab_rows: list[LabRow] | None = None, skipped: list[str] | None = None) -> Batch:
-    """Name the athletes (roster), refuse duplicates by content and by id, attach the labs."""
+def assemble(items: list[str], outcomes: list[Outcome], knowledge: Knowledge, roster: Roster | None = None,
+             lab_sheet: LabSheet | None = None, skipped: list[str] | None = None) -> Batch:
+    """Name the athletes (roster), refuse duplicates by content and by id, attach the labs (and so
+    complete each plan)."""
     roster = roster or Roster({}, [])
     failures, candidates, seen_content = [], [], {}
     for item, outcome in zip(items, outcomes):
@@ -247,28 +251,24 @@ def assemble(items: list[str], outcomes: list[Outcome], panel: Panel, roster: Ro
         extras = {c: display(row.get(c, "")) for c in roster.columns}
         name = display(row.get("name") or result.sample) or wanted
         athletes.append(Athlete(wanted, name, item, extras, result))
-    if lab_rows is not None:
-        athletes = _attach_team_labs(athletes, lab_rows, panel)
+    if lab_sheet is not None:
+        athletes = _attach_team_labs(athletes, lab_sheet, knowledge)
     return Batch(athletes, failures, skipped or [], roster.columns)
 
 
-def read_team_labs(path: Path, lab_panel: LabPanel) -> list[LabRow]:
+def read_team_labs(path: Path, lab_panel: LabPanel) -> LabSheet:
     """The team lab sheet, checked whole before any input is read."""
     rows = labs.read_sheet(path, lab_panel)
     if not any(r.athlete for r in rows):
         raise InputError(f"{path}: a team lab sheet needs an athlete column (athlete id, name or sample)")
-    return rows
+    return LabSheet(path, rows)
 
 
-def _attach_team_labs(athletes: list[Athlete], rows: list[LabRow], panel: Panel) -> list[Athlete]:
-    lab_panel = load_lab_panel(panel)
-    attached = []
-    for athlete in athletes:
-        names = {athlete.id.lower(), athlete.name.lower(), athlete.result.sample.lower()}
-        mine = [r for r in rows if (r.athlete or "").lower() in names]
-        biomarkers = labs.judge(mine, lab_panel)
-        attached.append(dataclasses.replace(athlete, result=dataclasses.replace(athlete.result, biomarkers=biomarkers)))
-    return attached
+def _attach_team_labs(athletes: list[Athlete], sheet: LabSheet, knowledge: Knowledge) -> list[Athlete]:
+    """Each athlete's rows, matched by athlete id, name or sample (labs.match, as for one report)."""
+    people = [{a.id, a.name, a.result.sample} for a in athletes]
+    return [dataclasses.replace(a, result=finish(a.result, knowledge, mine))
+            for a, mine in zip(athletes, labs.match(sheet.rows, people, sheet.path, alone=False), strict=True)]
 
 
 def default_jobs() -> int:

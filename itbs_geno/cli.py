@@ -5,43 +5,56 @@ The pipeline, panel and renderer are imported inside the commands that use them,
 
 from __future__ import annotations
 
-import datetime as dt
-import errno
-import io
+import contextlib
 import json
 import os
 import signal
 import sys
 import textwrap
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from itbs_geno import __version__
 from itbs_geno.errors import InputError, visible
-from itbs_geno.output import safe_names, write_atomic
-
-if TYPE_CHECKING:
-    from itbs_geno.model import SampleResult
+from itbs_geno.terminal import StdoutClosed, print_table, say, stdout_takes_unicode
 
 
 class BadInput(click.ClickException):
     exit_code = 2                       # click's default is 1; DESIGN.md wants 2 for bad input
 
 
+EXIT_BUG = 1
+BUG = ("this is a bug in itbs-geno, please report it with the command you ran "
+       "(--debug, or ITBS_GENO_DEBUG=1, shows the traceback)")
+
+
 class Cli(click.Group):
+    """Every outcome becomes an exit code here, and only here: a command returns its code (0 when
+    it returns nothing), bad input is 2 with one line, a bug in our code is 1 with one line."""
+
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            code = super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise                               # click's own usage errors and exits
         except InputError as err:
             # Messages quote file names and lines from the input: never let them drive the terminal.
             raise BadInput(visible(str(err))) from None
+        except StdoutClosed:
+            ctx.exit(0)                         # `| head` has what it wanted
         except (KeyboardInterrupt, Terminated) as stop:
             # Outputs are renamed into place only when complete, so nothing is half-written.
             click.echo(f"{'Interrupted' if isinstance(stop, KeyboardInterrupt) else 'Terminated'}: every output "
                        f"is either its old or its new version; none is half-written.", err=True)
-            sys.exit(130 if isinstance(stop, KeyboardInterrupt) else 143)
+            ctx.exit(130 if isinstance(stop, KeyboardInterrupt) else 143)
+        except Exception as err:
+            if ctx.params.get("debug") or os.environ.get("ITBS_GENO_DEBUG", "") not in ("", "0"):
+                raise
+            text = visible(f"{type(err).__name__}: {err}")
+            click.echo(f"itbs-geno: internal error ({text[:300]}); {BUG}", err=True)
+            ctx.exit(EXIT_BUG)
+        ctx.exit(code or 0)
 
 
 class Terminated(BaseException):
@@ -53,37 +66,14 @@ def _terminate(signum, frame):
     raise Terminated()
 
 
-def say(text: str = "") -> None:
-    """One line on standard output. A full disk or a closed pipe there is not a traceback: a
-    closed pipe (`| head`) means the reader has what it wanted; anything else is one line, exit 2."""
-    try:
-        click.echo(text)
-    except OSError as err:
-        _silence_stdout()
-        if err.errno == errno.EPIPE:
-            sys.exit(0)
-        raise InputError(f"could not write to standard output ({err.strerror or err})") from None
-
-
-def _silence_stdout() -> None:
-    """Point standard output at /dev/null, so the flush at exit cannot fail a second time."""
-    try:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    except (OSError, ValueError, io.UnsupportedOperation):
-        pass
-
-
-def _stdout_takes_unicode() -> bool:
-    return (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "") in ("utf8", "utf8sig")
-
-
 # readable=False: our own check says in one line what is wrong (click's would print a usage block).
 INPUT = click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path, readable=False))
 
 
 @click.group(cls=Cli, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="itbs-geno")
-def cli():
+@click.option("--debug", is_flag=True, help="On an internal error, show the traceback (also ITBS_GENO_DEBUG=1).")
+def cli(debug: bool):
     """ITBS and soft-tissue injury genotypes from a consumer DNA file, offline.
 
     Reads a 23andMe, AncestryDNA, MyHeritage, FamilyTreeDNA or LivingDNA download
@@ -127,78 +117,14 @@ def report(input_path: Path, output: str | None, json_path: str | None, labs_pat
         itbs-geno report genome.zip --labs my_labs.csv -o report.html --pdf report.pdf
         itbs-geno report squad.vcf.gz -o reports/
     """
-    from itbs_geno import render
-    from itbs_geno.labs import load_lab_panel
-    from itbs_geno.panel import load_panel
-    from itbs_geno.pipeline import analyse, attach_labs
+    from itbs_geno import reports
+    from itbs_geno.knowledge import load_knowledge
+    from itbs_geno.pipeline import analyse
 
-    panel = load_panel()
-    results = _select(analyse(input_path, panel, assume_ref), sample)
-    if labs_path:
-        results = attach_labs(results, labs_path, panel)
-    if len(results) > 1 and not (output and _is_folder(output)):
-        names = ", ".join(r.sample for r in results[:5]) + (", …" if len(results) > 5 else "")
-        raise InputError(f"{input_path}: the file holds {len(results)} samples ({names}); choose one with "
-                         f"--sample NAME, or give -o DIR/ for one report per sample")
-    today = dt.date.today()
-    lab_panel = load_lab_panel(panel)
-    written = []
-    for result, name in zip(results, safe_names([r.sample for r in results])):
-        html_path = _target(output, name, ".html") if output else Path(f"{name}.itbs.html")
-        json_target = _target(json_path, name, ".json") if json_path else None
-        pdf_target = _target(pdf_path, name, ".pdf") if pdf_path else None
-        _refuse_overwriting_inputs([html_path, json_target, pdf_target], [input_path, labs_path])
-        write_atomic(html_path, render.html(result, panel, today, lab_panel), shareable)
-        written.append(html_path)
-        if json_target:
-            write_atomic(json_target, json.dumps(render.as_json(result, panel), indent=2, ensure_ascii=False, allow_nan=False) + "\n",
-                         shareable)
-            written.append(json_target)
-        if pdf_target:
-            from itbs_geno.pdf import print_pdf
-
-            print_pdf(html_path, pdf_target, shareable)
-            written.append(pdf_target)
+    knowledge = load_knowledge()
+    results = analyse(input_path, knowledge, assume_ref=assume_ref, sample=sample, lab_sheet=labs_path)
+    written = reports.write(results, knowledge, input_path, output, json_path, pdf_path, labs_path, shareable)
     click.echo("Wrote " + ", ".join(str(p) for p in written), err=True)
-
-
-def _refuse_overwriting_inputs(outputs: list[Path | None], inputs: list[Path | None]) -> None:
-    """Inputs are never overwritten, and no output overwrites another (-o X --json X)."""
-    given = {p.resolve() for p in inputs if p is not None and p.exists()}
-    taken: set[Path] = set()
-    for out in outputs:
-        if out is None:
-            continue
-        if out.resolve() in given:
-            raise InputError(f"{out}: is one of the inputs; choose another output path (inputs are never overwritten)")
-        if out.resolve() in taken:
-            raise InputError(f"{out}: is named for two outputs (HTML, JSON or PDF); give each its own path")
-        taken.add(out.resolve())
-
-
-def _is_folder(path: str) -> bool:
-    """A folder that exists, or a path written with a trailing slash (kept as text: Path drops it)."""
-    return path.endswith(("/", "\\")) or Path(path).is_dir()
-
-
-def _target(path: str, name: str, suffix: str) -> Path:
-    if not _is_folder(path):
-        return Path(path)
-    try:
-        Path(path).mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise InputError(f"{path}: cannot create the folder ({err.strerror}); choose another output path") from None
-    return Path(path) / f"{name}{suffix}"
-
-
-def _select(results: list[SampleResult], sample: str | None) -> list[SampleResult]:
-    if sample is None:
-        return results
-    chosen = [r for r in results if r.sample == sample]
-    if not chosen:
-        names = ", ".join(r.sample for r in results[:10])
-        raise InputError(f'no sample named "{sample}" in the file; its samples are: {names}')
-    return chosen
 
 
 @cli.command()
@@ -214,24 +140,25 @@ def call(input_path: Path, as_json: bool, sample: str | None, assume_ref: bool):
         itbs-geno call genome.zip
         itbs-geno call genome.zip --json > calls.json
     """
-    from itbs_geno.panel import load_panel
+    from itbs_geno.knowledge import load_knowledge
     from itbs_geno.pipeline import analyse
-    from itbs_geno.render import as_json as to_json
+    from itbs_geno.result_json import as_json as to_json
 
-    panel = load_panel()
-    results = _select(analyse(input_path, panel, assume_ref), sample)
+    knowledge = load_knowledge()
+    panel = knowledge.genes
+    results = analyse(input_path, knowledge, assume_ref=assume_ref, sample=sample)
     if as_json:
         # One sample at a time, so a cohort's JSON is never held whole (same text as dumping the list).
         say("[")
         for i, r in enumerate(results):
-            text = json.dumps(to_json(r, panel), indent=2, ensure_ascii=not _stdout_takes_unicode(), allow_nan=False)
+            text = json.dumps(to_json(r, panel), indent=2, ensure_ascii=not stdout_takes_unicode(), allow_nan=False)
             say(textwrap.indent(text, "  ") + ("," if i < len(results) - 1 else ""))
         say("]")
         return
     for result in results:
         if len(results) > 1:
             say(f"# sample {visible(result.sample)}")
-        _print_table(["gene", "marker", "rsid", "status", "genotype", "via", "result", "remark"],
+        print_table(["gene", "marker", "rsid", "status", "genotype", "via", "result", "remark"],
                      [[f.call.gene, panel.marker(f.call.marker_id).name, f.call.rsid, str(f.call.status),
                        str(f.call.genotype) if f.call.genotype else "-", f.call.via or "-",
                        f.category or "-", f.call.flag or "; ".join(f.call.notes)]
@@ -271,60 +198,43 @@ def batch(inputs: tuple[str, ...], outdir: Path, jobs: int | None, roster_path: 
     Example:
         itbs-geno batch downloads/ squad.vcf.gz -o team/ --roster roster.csv --labs team_labs.csv
     """
-    from itbs_geno import batch as batches
-    from itbs_geno import cluster, outdirs, team
-    from itbs_geno.labs import load_lab_panel
-    from itbs_geno.panel import load_panel
-    from itbs_geno.roster import read_roster
+    from itbs_geno import squad
+    from itbs_geno.batch import EXIT_SOME_FAILED
 
-    # Everything is checked before any input is read or any output written.
-    if scheduler:
-        cluster.check_scheduler(scheduler)
-    batches.refuse_urls(inputs, remote_inputs)
-    panel = load_panel()
-    lab_panel = load_lab_panel(panel)
-    roster = read_roster(roster_path, team.builtin_columns(panel, lab_panel)) if roster_path else None
-    lab_rows = batches.read_team_labs(labs_path, lab_panel) if labs_path else None
-    items, skipped = batches.expand(inputs, outdir)
-    if not items:
-        raise InputError(f"no input files found in {', '.join(inputs)}")
-    workers = batches.pool_size(jobs or batches.default_jobs(), len(items))
-    if jobs and workers < jobs and not scheduler:
-        click.echo(f"Note: --jobs {jobs} lowered to {workers} worker process(es): at most one per input "
-                   f"and {batches.WORKERS_PER_CORE} per core.", err=True)
-    show = not quiet and sys.stderr.isatty()
-    with outdirs.locked(outdir):
-        with click.progressbar(length=len(items), label="Reading", file=sys.stderr) if show else _NoBar() as bar:
-            outcomes = batches.run(items, workers, assume_ref, scheduler, strict, tick=lambda: bar.update(1),
-                                   remote_inputs=remote_inputs)
-        result = batches.assemble(items, outcomes, panel, roster, lab_rows, skipped)
-        written = team.write(result, outdir, panel, dt.date.today(), coach_view, shareable)
-    for failure in result.failures:
+    options = squad.BatchOptions(inputs, outdir, jobs, roster_path, labs_path, coach_view, scheduler,
+                                 remote_inputs, strict, assume_ref, shareable)
+    run = squad.run(options, _progress(quiet))
+    done = run.batch
+    for line in run.notes:
+        click.echo(line, err=True)
+    for failure in done.failures:
         click.echo(f"FAILED {visible(failure.message)}", err=True)
-    if written.kept:
-        click.echo(f"Kept from an earlier run for inputs that failed now (not updated): {_some(written.kept)}", err=True)
-    if written.removed:
-        click.echo(f"Removed outputs of an earlier run that this run did not write: {_some(written.removed)}", err=True)
-    click.echo(f"{len(result.athletes)} athlete report(s) and the team summary in {outdir}"
-               + (f"; {len(result.failures)} input(s) failed (listed in team.html)" if result.failures else ""),
+    if run.written.kept:
+        click.echo(f"Kept from an earlier run for inputs that failed now (not updated): {_some(run.written.kept)}",
+                   err=True)
+    if run.written.removed:
+        click.echo(f"Removed outputs of an earlier run that this run did not write: {_some(run.written.removed)}",
+                   err=True)
+    click.echo(f"{len(done.athletes)} athlete report(s) and the team summary in {outdir}"
+               + (f"; {len(done.failures)} input(s) failed (listed in team.html)" if done.failures else ""),
                err=True)
-    if result.failures:
-        sys.exit(batches.EXIT_SOME_FAILED)
+    return EXIT_SOME_FAILED if done.failures else 0
+
+
+def _progress(quiet: bool):
+    """A progress bar on a terminal's stderr, unless --quiet; otherwise a tick that does nothing."""
+    @contextlib.contextmanager
+    def bar(total: int):
+        if quiet or not sys.stderr.isatty():
+            yield lambda: None
+            return
+        with click.progressbar(length=total, label="Reading", file=sys.stderr) as shown:
+            yield lambda: shown.update(1)
+    return bar
 
 
 def _some(names: list[str], shown: int = 6) -> str:
     return ", ".join(names[:shown]) + (f" and {len(names) - shown} more (listed in team.json)" if len(names) > shown else "")
-
-
-class _NoBar:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def update(self, n: int) -> None:
-        pass
 
 
 @cli.command()
@@ -345,8 +255,8 @@ def panel():
         rows.append([m.gene, m.name, m.rsid, f"chr{m.chromosome}", str(m.positions["GRCh37"]),
                      str(m.positions["GRCh38"]), f"{m.ref}>{m.alt}", literature,
                      "yes" if m.palindromic else "no",
-                     ", ".join(sorted({data.evidence[r.evidence]["label"] for r in m.genotypes.values()}))])
-    _print_table(["gene", "marker", "rsid", "chrom", "GRCh37", "GRCh38", "ref>alt", "papers=plus",
+                     ", ".join(sorted({data.evidence[r.evidence].label for r in m.genotypes.values()}))])
+    print_table(["gene", "marker", "rsid", "chrom", "GRCh37", "GRCh38", "ref>alt", "papers=plus",
                   "palindromic", "evidence"], rows)
 
 
@@ -361,10 +271,9 @@ def inspect(input_path: Path):
         itbs-geno inspect genome.zip
     """
     from itbs_geno.panel import load_panel
-    from itbs_geno.pipeline import analyse
+    from itbs_geno.pipeline import read_calls
 
-    panel = load_panel()
-    results = analyse(input_path, panel)
+    results = read_calls(input_path, load_panel())
     s = results[0].source
     rows = [("format", s.format_label + (f" ({s.layout} columns)" if s.layout else "")),
             ("compression", s.compression + (f", member {s.member}" if s.member else "")),
@@ -383,13 +292,6 @@ def inspect(input_path: Path):
                      + (f" ({', '.join(found)})" if found else "")))
     for key, value in rows:
         say(visible(f"{key:<18}{value}"))
-
-
-def _print_table(header: list[str], rows: list[list[str]]) -> None:
-    """A plain aligned table on stdout: readable by people, splittable by tools (two spaces)."""
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        say(visible("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip()))
 
 
 def main() -> None:

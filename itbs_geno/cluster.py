@@ -47,10 +47,12 @@ def scheduler_timeout() -> float:
     return seconds
 
 
-def run(task: Callable[..., Any], items: list[str], scheduler: str, **kwargs: Any) -> list[Any]:
-    """task(item, **kwargs) for every item on the cluster; results in input order."""
+def run(task: Callable[..., Any], items: list[str], scheduler: str, done: Callable[[Any], None] = lambda _: None,
+        **kwargs: Any) -> list[Any]:
+    """task(item, **kwargs) for every item on the cluster; results in input order. `done` sees each
+    result as it arrives (a progress tick; --strict raises there, which cancels the rest)."""
     try:
-        from dask.distributed import Client
+        from dask.distributed import Client, as_completed
     except ImportError:
         raise InputError("--scheduler needs dask.distributed: pip install 'itbs-geno[cluster]'") from None
     timeout = scheduler_timeout()
@@ -63,7 +65,16 @@ def run(task: Callable[..., Any], items: list[str], scheduler: str, **kwargs: An
                          f"{quoted(str(err), 80)}); check the address") from None
     with client:
         futures = client.map(task, items, pure=False, **kwargs)
-        return client.gather(futures)
+        place = {future.key: i for i, future in enumerate(futures)}
+        outcomes: list[Any] = [None] * len(items)
+        try:
+            for future in as_completed(futures):
+                outcomes[place[future.key]] = future.result()
+                done(outcomes[place[future.key]])
+        except BaseException:
+            client.cancel(futures)
+            raise
+        return outcomes
 
 
 def _greet(address: str, timeout: float) -> None:

@@ -25,6 +25,9 @@ OUTCOMES = ("injury", "imaging", "function")
 FINDINGS = ("higher", "lower", "none", "unclear")
 ANCESTRIES = ("EUR", "AFR", "EAS", "SAS", "AMR")
 OPPOSITE = {"higher": "lower", "lower": "higher"}
+# What derive() can give: panel.toml must define exactly these categories and at least these levels.
+CATEGORIES = ("higher", "lower", "intermediate", "uncertain", "typical")
+LEVELS = ("replicated", "mixed", "single", "mechanistic", "reference")
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,6 @@ from collections.abc import Iterable, Sequence
 from itbs_geno.model import Call, Finding, Status
 from itbs_geno.panel import Gene, Panel
 
-# How notable a category is when one gene has several markers (first wins).
-_PRIORITY = ("higher", "intermediate", "lower", "uncertain", "typical")
-PLAN_CATEGORIES = ("higher", "intermediate")
 RARE_ALLELE = ("This genotype carries a repeat length the studies did not compare (they looked only at "
                "the two common lengths), so nothing can be said about it.")
 
@@ -27,12 +24,12 @@ def interpret(panel: Panel, calls: Iterable[Call]) -> tuple[Finding, ...]:
     return tuple(findings)
 
 
-def gene_category(gene: Gene, findings: Sequence[Finding]) -> str | None:
-    """The most notable category among the gene's called markers; None when none was called."""
+def gene_category(panel: Panel, gene: Gene, findings: Sequence[Finding]) -> str | None:
+    """The most notable category (panel.toml's rank) among the gene's called markers; None when none was called."""
     found = {f.category for f in findings if f.call.gene == gene.symbol and f.category}
-    return next((c for c in _PRIORITY if c in found), None)
+    return next((c for c in panel.by_notability if c in found), None)
 
 
 def counted(panel: Panel, findings: Sequence[Finding]) -> list[Finding]:
     """The findings in a category the panel counts (higher risk in the studies)."""
-    return [f for f in findings if f.category and panel.categories[f.category].get("counted")]
+    return [f for f in findings if f.category and panel.categories[f.category].counted]

@@ -8,165 +8,13 @@ message that names it.
 
 import datetime as dt
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from itbs_geno.errors import InputError, PanelError
+from itbs_geno.errors import InputError
+from itbs_geno.lab_panel import LabMarker, LabPanel, normalise_unit
 from itbs_geno.model import BiomarkerResult
-from itbs_geno.panel import Panel, PlanItem, plan_item
-from itbs_geno.resources import data_dir
 from itbs_geno.sheets import quoted, read_csv
-
-
-@dataclass(frozen=True)
-class Band:
-    id: str
-    label: str
-    in_target: bool
-    severity: int
-    says: str
-    source: str
-    below: float | None            # exclusive upper edge
-    up_to: float | None            # inclusive upper edge
-
-    def holds(self, value: float) -> bool:
-        if self.below is not None:
-            return value < self.below
-        if self.up_to is not None:
-            return value <= self.up_to
-        return True
-
-
-@dataclass(frozen=True)
-class LabMarker:
-    id: str
-    name: str
-    keys: frozenset[str]                   # normalised names and aliases
-    unit: str
-    units: dict[str, tuple[str, float]]    # normalised unit -> (as written in the panel, factor into `unit`)
-    plausible: tuple[float, float]
-    retest_days: int
-    meaning: str
-    citations: tuple[str, ...]
-    bands: tuple[Band, ...]
-    range_from_sheet: bool                 # no athlete threshold: judged against the lab's own range
-    plan_without: tuple[PlanItem, ...]
-    plan_with: tuple[PlanItem, ...]
-    safety: tuple[PlanItem, ...]
-
-    def band(self, value: float, ref_low: float | None, ref_high: float | None) -> Band | None:
-        if not self.range_from_sheet:
-            return next(b for b in self.bands if b.holds(value))
-        if ref_low is None or ref_high is None:
-            return None
-        position = "below_range" if value < ref_low else "above_range" if value > ref_high else "in_range"
-        return next(b for b in self.bands if b.id == position)
-
-
-@dataclass(frozen=True)
-class Combination:
-    gene: str
-    gene_categories: tuple[str, ...]
-    marker: str
-    bands: tuple[str, ...]
-    text: str
-    evidence: str
-    citations: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class LabPanel:
-    version: str
-    markers: dict[str, LabMarker]
-    first_step: tuple[str, ...]
-    combinations: tuple[Combination, ...]
-
-    def find(self, name: str) -> LabMarker | None:
-        key = normalise_name(name)
-        return next((m for m in self.markers.values() if key in m.keys), None)
-
-
-def normalise_name(text: str) -> str:
-    return re.sub(r"[^a-z0-9%β]", "", text.lower())
-
-
-def normalise_unit(text: str) -> str:
-    unit = text.strip().lower().replace(" ", "").replace("μ", "u").replace("µ", "u")
-    unit = unit.replace("mcg", "ug").replace("mc", "u").replace("percent", "%")
-    return unit
-
-
-def load_lab_panel(panel: Panel, folder: Path | None = None) -> LabPanel:
-    """Read and check lab_panels/biomarkers.toml against the gene panel's evidence levels and references."""
-    path = (folder or data_dir("lab_panels")) / "biomarkers.toml"
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as err:
-        raise PanelError(f"{path.name}: cannot be read ({err})") from None
-    markers = {key: _marker(key, value, panel) for key, value in data.get("markers", {}).items()}
-    first_step = tuple(data.get("first_step", ()))
-    combinations = tuple(_combination(i, c, markers, panel) for i, c in enumerate(data.get("combinations", [])))
-    for key in first_step:
-        if key not in markers:
-            raise PanelError(f"biomarkers.toml: first_step names '{key}', which is not a marker")
-    return LabPanel(str(data.get("version", "")), markers, first_step, combinations)
-
-
-def _need(table: dict[str, Any], key: str, where: str) -> Any:
-    if key not in table or table[key] in ("", [], None):
-        raise PanelError(f"biomarkers.toml: {where}: missing field '{key}'")
-    return table[key]
-
-
-def _items(table: dict[str, Any], key: str, where: str, panel: Panel) -> tuple[PlanItem, ...]:
-    # Safety lines carry no evidence level of their own; they read as clinical practice.
-    return tuple(plan_item(panel, {"evidence": "practice", **item}, f"biomarkers.toml: {where}.{key}[{i}]")
-                 for i, item in enumerate(table.get(key, [])))
-
-
-def _marker(key: str, table: dict[str, Any], panel: Panel) -> LabMarker:
-    where = f"markers.{key}"
-    unit = _need(table, "unit", where)
-    units = {normalise_unit(u): (u, float(f)) for u, f in _need(table, "units", where).items()}
-    if normalise_unit(unit) not in units:
-        raise PanelError(f"biomarkers.toml: {where}: the judged unit {unit} is missing from 'units'")
-    bands = tuple(Band(b["id"], b["label"], bool(b["in_target"]), int(b["severity"]), b["says"], b["source"],
-                       b.get("below"), b.get("up_to")) for b in _need(table, "bands", where))
-    from_sheet = bool(table.get("reference_range_from_sheet", False))
-    edges = [b.below if b.below is not None else b.up_to for b in bands[:-1]]
-    if from_sheet:
-        if {b.id for b in bands} != {"below_range", "in_range", "above_range"}:
-            raise PanelError(f"biomarkers.toml: {where}: a sheet-range marker needs bands below_range, in_range, above_range")
-    elif None in edges or edges != sorted(edges) or bands[-1].below is not None or bands[-1].up_to is not None:
-        raise PanelError(f"biomarkers.toml: {where}: bands must rise, each with an upper edge but the last")
-    plausible = tuple(float(v) for v in _need(table, "plausible", where))
-    names = [key, _need(table, "name", where), *table.get("aliases", [])]
-    citations = tuple(table.get("citations", ()))
-    for ref in citations:
-        if ref not in panel.references:
-            raise PanelError(f"biomarkers.toml: {where}: citation '{ref}' is not in references.toml")
-    plan = table.get("plan", {})
-    return LabMarker(key, table["name"], frozenset(normalise_name(n) for n in names), unit, units, plausible,
-                     int(_need(table, "retest_days", where)), _need(table, "meaning", where).strip(), citations,
-                     bands, from_sheet, _items(plan, "without", where + ".plan", panel),
-                     _items(plan, "with", where + ".plan", panel), _items(table, "safety", where, panel))
-
-
-def _combination(i: int, table: dict[str, Any], markers: dict[str, LabMarker], panel: Panel) -> Combination:
-    where = f"combinations[{i}]"
-    gene, marker = _need(table, "gene", where), _need(table, "marker", where)
-    if gene not in {g.symbol for g in panel.genes} or marker not in markers:
-        raise PanelError(f"biomarkers.toml: {where}: unknown gene '{gene}' or marker '{marker}'")
-    bands = tuple(_need(table, "bands", where))
-    unknown = set(bands) - {b.id for b in markers[marker].bands}
-    if unknown:
-        raise PanelError(f"biomarkers.toml: {where}: {marker} has no band '{sorted(unknown)[0]}'")
-    [item] = _items({"x": [table]}, "x", where, panel)
-    return Combination(gene, tuple(_need(table, "gene_categories", where)), marker, bands, item.text,
-                       item.evidence, item.citations)
 
 
 @dataclass(frozen=True)
@@ -180,7 +28,12 @@ class LabRow:
     athlete: str | None
     ref_low: float | None      # in the judged unit
     ref_high: float | None
-    qualifier: str             # "<" or ">" when the lab reported a detection limit, else ""
+
+
+@dataclass(frozen=True)
+class LabSheet:
+    path: Path
+    rows: list[LabRow]
 
 
 def read_sheet(path: Path, lab_panel: LabPanel, today: dt.date | None = None) -> list[LabRow]:
@@ -209,7 +62,7 @@ def _row(path: Path, number: int, row: dict[str, str], lab_panel: LabPanel, late
         accepted = ", ".join(u for u, _ in marker.units.values())
         raise InputError(f'{where}: unit {quoted(row.get("unit", ""))} is not one for {marker.name}; use {accepted}')
     factor = unit[1]
-    qualifier, value = _number(where, "value", row.get("value", ""))
+    value = _number(where, "value", row.get("value", ""))
     if value is None:
         raise InputError(f"{where}: the value is empty")
     judged = value * factor
@@ -217,7 +70,7 @@ def _row(path: Path, number: int, row: dict[str, str], lab_panel: LabPanel, late
     if not low <= judged <= high:
         raise InputError(f"{where}: {row['value']} {row['unit']} is not a possible {marker.name} value "
                          f"(expected {low:g}–{high:g} {marker.unit}); check the number and unit")
-    refs = [_number(where, c, row.get(c, ""))[1] for c in ("ref_low", "ref_high")]
+    refs = [_number(where, c, row.get(c, "")) for c in ("ref_low", "ref_high")]
     ref_low, ref_high = (None if r is None else r * factor for r in refs)
     for column, ref in (("ref_low", ref_low), ("ref_high", ref_high)):
         # A lab's reference range lies inside what the marker can be (a range may start at 0);
@@ -228,7 +81,7 @@ def _row(path: Path, number: int, row: dict[str, str], lab_panel: LabPanel, late
     if ref_low is not None and ref_high is not None and ref_low > ref_high:
         raise InputError(f"{where}: ref_low is above ref_high")
     return LabRow(number, marker, judged, row["value"], row["unit"], _date(where, row.get("date", ""), latest),
-                  row.get("athlete") or None, ref_low, ref_high, qualifier)
+                  row.get("athlete") or None, ref_low, ref_high)
 
 
 # Plain decimals as labs print them: 15, 1.5, .5, optionally after < or > (a detection limit).
@@ -236,10 +89,11 @@ def _row(path: Path, number: int, row: dict[str, str], lab_panel: LabPanel, late
 _NUMBER = re.compile(r"([<>]?)\s*(\d{1,12}(?:\.\d{1,12})?|\.\d{1,12})", re.ASCII)
 
 
-def _number(where: str, column: str, text: str) -> tuple[str, float | None]:
+def _number(where: str, column: str, text: str) -> float | None:
+    """The number; a detection limit ("<0.2") is read as its limit, and shown as the sheet wrote it."""
     text = text.strip()
     if not text:
-        return "", None
+        return None
     match = _NUMBER.fullmatch(text)
     if match is None:
         if _NUMBER.fullmatch(text.lstrip("-").strip()):
@@ -247,7 +101,7 @@ def _number(where: str, column: str, text: str) -> tuple[str, float | None]:
         hint = "; use a dot for decimals and no thousands separator" if "," in text else ""
         raise InputError(f"{where}: {column} {quoted(text)} is not a number "
                          f"(write it as digits, e.g. 15, 1.5 or <0.2{hint})")
-    return match.group(1), float(match.group(2))
+    return float(match.group(2))
 
 
 _DATE = re.compile(r"(\d{4})([-/])(\d{2})\2(\d{2})", re.ASCII)
@@ -269,17 +123,27 @@ def _date(where: str, text: str, latest: dt.date) -> dt.date | None:
     return date
 
 
-def for_sample(rows: list[LabRow], sample: str, path: Path, alone: bool) -> list[LabRow]:
-    """The rows for one person. A sheet without athletes, or with one athlete when the input holds
-    one sample, is that person's; otherwise rows are matched by the athlete column."""
+def match(rows: list[LabRow], people: list[set[str]], path: Path, alone: bool) -> list[list[LabRow]]:
+    """Each person's rows, the one rule for `report` and `batch`. A person is the set of names they
+    go by (sample; in a batch also athlete id and name), matched case-insensitively to the athlete
+    column. `alone` (a report on one sample): a sheet without athletes, or with a single athlete, is
+    that person's, and a sheet naming others only is refused."""
     athletes = {r.athlete for r in rows if r.athlete}
+    if not athletes and len(people) > 1:
+        raise InputError(f"{path}: the lab sheet has no athlete column to match its results to the {len(people)} "
+                         f"people; add one with each athlete's name or sample")
     if not athletes or (alone and len(athletes) == 1):
-        return rows
-    mine = [r for r in rows if (r.athlete or "").lower() == sample.lower()]
-    if not mine and alone:
-        raise InputError(f'{path}: the sheet has results for {len(athletes)} athletes '
-                         f'({", ".join(quoted(a) for a in sorted(athletes)[:5])}); none is named {quoted(sample)}')
-    return mine
+        return [rows for _ in people]
+    found = []
+    for names in people:
+        wanted = {n.lower() for n in names}
+        mine = [r for r in rows if (r.athlete or "").lower() in wanted]
+        if not mine and alone:
+            raise InputError(f'{path}: the sheet has results for {len(athletes)} athletes '
+                             f'({", ".join(quoted(a) for a in sorted(athletes)[:5])}); none is named '
+                             f'{" or ".join(quoted(n) for n in sorted(names))}')
+        found.append(mine)
+    return found
 
 
 def judge(rows: list[LabRow], lab_panel: LabPanel) -> tuple[BiomarkerResult, ...]:

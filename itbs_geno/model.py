@@ -131,8 +131,39 @@ class BiomarkerResult:
 
 
 @dataclass(frozen=True)
+class PlanItem:
+    """One thing to do, from a knowledge file: its text, evidence level and sources."""
+
+    text: str
+    evidence: str
+    citations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PlanStep:
+    """One step of the prioritised plan (plan.py builds them)."""
+
+    kind: str                          # "combination", "biomarker", "gene" or "first-step"
+    title: str
+    why: str
+    when: str = "Over the next 8–12 weeks"   # when to start: the plan's time frame
+    without: tuple[PlanItem, ...] = ()
+    with_: tuple[PlanItem, ...] = ()
+    safety: tuple[PlanItem, ...] = ()
+    retest: str = ""
+    evidence: str = ""
+    citations: tuple[str, ...] = ()
+    gene: str | None = None            # the gene it is about, if any
+    marker: str | None = None          # the lab marker it is about, if any
+
+
+@dataclass(frozen=True)
 class SampleResult:
+    """The whole answer for one person: where the data came from, the calls read through the
+    panel, the lab results and the plan that joins them."""
+
     sample: str
     source: Source
     findings: tuple[Finding, ...] = field(default_factory=tuple)
     biomarkers: tuple[BiomarkerResult, ...] = ()
+    plan: tuple[PlanStep, ...] = ()

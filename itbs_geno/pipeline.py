@@ -1,4 +1,5 @@
-"""The whole flow for one input: detect, read the panel sites, call, interpret."""
+"""The whole flow for one input: detect, read the panel sites, call, interpret, judge the labs and
+build the plan. The result is the whole answer: render, team output and JSON only print it."""
 
 import dataclasses
 import hashlib
@@ -9,9 +10,11 @@ from itbs_geno import labs
 from itbs_geno.calling import call_panel
 from itbs_geno.errors import InputError
 from itbs_geno.interpret import interpret
-from itbs_geno.labs import load_lab_panel
+from itbs_geno.knowledge import Knowledge, load_knowledge
+from itbs_geno.labs import LabRow
 from itbs_geno.model import RawCall, SampleResult, Source, Tally
-from itbs_geno.panel import Panel, load_panel
+from itbs_geno.panel import Panel
+from itbs_geno.plan import prioritise
 from itbs_geno.sources import claimants, detect, vcf
 from itbs_geno.sources._table import read_rows
 from itbs_geno.sources.opener import open_text
@@ -22,9 +25,37 @@ ASSUMED_STRAND = ("The file does not say which strand its genotypes are on; the 
                   "palindromic site (A/T or C/G) cannot be checked.")
 
 
-def analyse(path: str | Path, panel: Panel | None = None, assume_ref: bool = False) -> list[SampleResult]:
-    """One result per sample in the file, in file order (consumer files hold one person)."""
-    panel = panel or load_panel()
+def analyse(path: str | Path, knowledge: Knowledge | None = None, *, assume_ref: bool = False,
+            sample: str | None = None, lab_sheet: Path | None = None) -> list[SampleResult]:
+    """The whole answer for each sample in the file, in file order (consumer files hold one person):
+    only `sample`, if named; with each person's results from `lab_sheet` judged and in the plan."""
+    knowledge = knowledge or load_knowledge()
+    rows = labs.read_sheet(lab_sheet, knowledge.labs) if lab_sheet else []   # a bad sheet fails before the slow read
+    results = select(read_calls(path, knowledge.genes, assume_ref), sample)
+    people = labs.match(rows, [{r.sample} for r in results], lab_sheet, alone=len(results) == 1) if lab_sheet \
+        else [[] for _ in results]
+    return [finish(result, knowledge, mine) for result, mine in zip(results, people, strict=True)]
+
+
+def finish(result: SampleResult, knowledge: Knowledge, lab_rows: list[LabRow]) -> SampleResult:
+    """The result with its lab results judged and the plan that joins them with the genes."""
+    biomarkers = labs.judge(lab_rows, knowledge.labs)
+    return dataclasses.replace(result, biomarkers=biomarkers,
+                               plan=prioritise(knowledge, result.findings, biomarkers))
+
+
+def select(results: list[SampleResult], sample: str | None) -> list[SampleResult]:
+    if sample is None:
+        return results
+    chosen = [r for r in results if r.sample == sample]
+    if not chosen:
+        names = ", ".join(r.sample for r in results[:10])
+        raise InputError(f'no sample named "{sample}" in the file; its samples are: {names}')
+    return chosen
+
+
+def read_calls(path: str | Path, panel: Panel, assume_ref: bool = False) -> list[SampleResult]:
+    """Read, call and interpret: each sample's findings, before labs and plan."""
     path = Path(path)
     with open_text(path, claims=lambda head: bool(claimants(head))) as opened:
         if opened.refusal and not vcf.sniff(opened.head):
@@ -63,18 +94,6 @@ def _analyse_vcf(path: Path, panel: Panel, assume_ref: bool) -> list[SampleResul
                     found.build, found.build_basis, _sha256(path), found.records, None, "",
                     vcf.STRAND, found.samples, found.index, warnings)
     return [_result(sample, source, found.rows[sample], panel) for sample in found.samples]
-
-
-def attach_labs(results: list[SampleResult], sheet: Path, panel: Panel) -> list[SampleResult]:
-    """Judge the lab sheet and attach each person's biomarker results to their sample."""
-    lab_panel = load_lab_panel(panel)
-    rows = labs.read_sheet(sheet, lab_panel)
-    if len(results) > 1 and not any(r.athlete for r in rows):
-        raise InputError(f"{sheet}: the file holds {len(results)} samples but the lab sheet has no athlete "
-                         f"column to match them; add one with each sample's name")
-    alone = len(results) == 1
-    return [dataclasses.replace(r, biomarkers=labs.judge(labs.for_sample(rows, r.sample, sheet, alone), lab_panel))
-            for r in results]
 
 
 def _result(sample: str, source: Source, rows: list[RawCall], panel: Panel) -> SampleResult:

@@ -1,40 +1,25 @@
 """One prioritised plan from genes (what you are built with) and lab markers (where you are today).
 
 First where a gene and a marker point the same way, then markers off target (worst
-first), then genes the studies link to higher risk; with no lab sheet, the suggested
-first tests. Pure functions: no I/O, no HTML.
+first), then genes in a category the panel marks for a plan (most notable first); with no
+lab sheet, the suggested first tests. Pure functions: no I/O, no HTML.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from itbs_geno.interpret import gene_category
-from itbs_geno.labs import LabPanel
-from itbs_geno.model import BiomarkerResult, Finding
-from itbs_geno.panel import Panel, PlanItem
+from itbs_geno.knowledge import Knowledge
+from itbs_geno.model import BiomarkerResult, Finding, PlanStep
 
-_GENE_ORDER = ("higher", "intermediate")
 # When to start on a blood marker, by how far it is off target (severity in biomarkers.toml).
 _WHEN = {3: "First: see a doctor about this result", 2: "This week", 1: "Over the next 8–12 weeks"}
+_NUMBERS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven"}
 
 
-@dataclass(frozen=True)
-class PlanStep:
-    kind: str                          # "combination", "biomarker", "gene" or "first-step"
-    title: str
-    why: str
-    when: str = "Over the next 8–12 weeks"   # when to start: the plan's time frame
-    without: tuple[PlanItem, ...] = ()
-    with_: tuple[PlanItem, ...] = ()
-    safety: tuple[PlanItem, ...] = ()
-    retest: str = ""
-    evidence: str = ""
-    citations: tuple[str, ...] = ()
-
-
-def prioritise(panel: Panel, lab_panel: LabPanel, findings: Sequence[Finding],
-               biomarkers: Sequence[BiomarkerResult]) -> list[PlanStep]:
-    genes = {g.symbol: gene_category(g, findings) for g in panel.genes}
+def prioritise(knowledge: Knowledge, findings: Sequence[Finding],
+               biomarkers: Sequence[BiomarkerResult]) -> tuple[PlanStep, ...]:
+    panel, lab_panel = knowledge.genes, knowledge.labs
+    genes = {g.symbol: gene_category(panel, g, findings) for g in panel.genes}
     labs = {b.marker: b for b in biomarkers}
     steps, covered_markers, covered_genes = [], set(), set()
     for combo in lab_panel.combinations:
@@ -44,7 +29,8 @@ def prioritise(panel: Panel, lab_panel: LabPanel, findings: Sequence[Finding],
             steps.append(PlanStep("combination", f"{gene.symbol} and {marker.name} point the same way",
                                   combo.text, "Start now", marker.plan_without + gene.plan_without,
                                   marker.plan_with + gene.plan_with, marker.safety,
-                                  _retest(result, marker.retest_days), combo.evidence, combo.citations))
+                                  _retest(result, marker.retest_days), combo.evidence, combo.citations,
+                                  gene=gene.symbol, marker=marker.id))
             covered_markers.add(combo.marker)
             covered_genes.add(combo.gene)
     off_target = [b for b in biomarkers if b.in_target is False and b.marker not in covered_markers]
@@ -54,22 +40,27 @@ def prioritise(panel: Panel, lab_panel: LabPanel, findings: Sequence[Finding],
         steps.append(PlanStep("biomarker", f"{marker.name}: {band.label.lower()}", band.says,
                               _WHEN.get(result.severity or 0, "Over the next 8–12 weeks"),
                               marker.plan_without, marker.plan_with, marker.safety,
-                              _retest(result, marker.retest_days)))
-    for category in _GENE_ORDER:
+                              _retest(result, marker.retest_days), marker=marker.id))
+    for category in panel.plan_categories:
         for gene in panel.genes:
             if genes[gene.symbol] == category and gene.symbol not in covered_genes:
-                label = panel.categories[category]["label"].lower()
-                steps.append(PlanStep("gene", f"{gene.symbol}: {label}",
-                                      f"Your {gene.symbol} genotype is one the studies link to {label}; "
-                                      f"it is a weak risk modifier, not a diagnosis.",
-                                      "Over the next 8–12 weeks", gene.plan_without, gene.plan_with))
-    if not biomarkers:
+                meta = panel.categories[category]
+                steps.append(PlanStep("gene", f"{gene.symbol}: {meta.label.lower()}",
+                                      f"{meta.description} A gene like this is a weak risk modifier, "
+                                      f"not a diagnosis.",
+                                      "Over the next 8–12 weeks", gene.plan_without, gene.plan_with,
+                                      gene=gene.symbol))
+    if not biomarkers and lab_panel.first_step:
         names = [lab_panel.markers[m].name for m in lab_panel.first_step]
+        count = _NUMBERS.get(len(names), str(len(names)))
+        tests = "This inexpensive blood test often finds" if len(names) == 1 else \
+            f"These {count} inexpensive blood tests often find"
         steps.append(PlanStep("first-step", "Suggested next step: " + ", ".join(names),
-                              "These three inexpensive blood tests often find something correctable in "
-                              "runners whose soft-tissue pain keeps coming back. Add the results with "
-                              "--labs to see them judged against athlete targets in this report.", "This week"))
-    return steps
+                              f"{tests} something correctable in runners whose soft-tissue pain keeps coming "
+                              "back. Add the results with --labs to see them judged against athlete targets in "
+                              "this report.",
+                              "This week"))
+    return tuple(steps)
 
 
 def _retest(result: BiomarkerResult, days: int) -> str:

@@ -16,18 +16,17 @@ from pathlib import Path
 from typing import Any
 
 from itbs_geno import __version__, render
+from itbs_geno.result_json import as_json
 from itbs_geno.batch import Batch
 from itbs_geno.errors import InputError
 from itbs_geno.interpret import counted
-from itbs_geno.labs import LabPanel, load_lab_panel
+from itbs_geno.knowledge import Knowledge
 from itbs_geno.model import Finding, Status
 from itbs_geno.output import write_atomic
 from itbs_geno.panel import Panel
 from itbs_geno.sheets import display
 
 MANIFEST = "team.json"
-# Category order for sorting a gene column: most notable first.
-_SORT = {"higher": 0, "intermediate": 1, "uncertain": 2, "typical": 3, "lower": 4, None: 5}
 
 
 @dataclass
@@ -37,7 +36,7 @@ class Written:
     kept: list[str] = field(default_factory=list)              # an earlier run's reports of inputs that failed now
 
 
-def write(batch: Batch, outdir: Path, panel: Panel, today: dt.date, coach_view: bool = False,
+def write(batch: Batch, outdir: Path, knowledge: Knowledge, today: dt.date, coach_view: bool = False,
           shareable: bool = False) -> Written:
     """Write every athlete's report and JSON, then the team files; return what was written,
     removed and kept. The caller holds the folder (`locked`)."""
@@ -46,20 +45,20 @@ def write(batch: Batch, outdir: Path, panel: Panel, today: dt.date, coach_view: 
     except OSError as err:
         raise InputError(f"{outdir}: cannot create the output folder ({err.strerror})") from None
     previous = _previous_run(outdir)
-    lab_panel = load_lab_panel(panel)
+    panel = knowledge.genes
     written = []
     for athlete in batch.athletes:
         result = athlete.result
-        for name, text in ((f"{athlete.id}.html", render.html(result, panel, today, lab_panel)),
-                           (f"{athlete.id}.json", _dumps(render.as_json(result, panel)))):
+        for name, text in ((f"{athlete.id}.html", render.html(result, knowledge, today)),
+                           (f"{athlete.id}.json", _dumps(as_json(result, panel)))):
             write_atomic(outdir / name, text, shareable)
             written.append(outdir / name)
     this_run = {p.name for p in written} | set(_TEAM_FILES[coach_view]) | {MANIFEST}
     kept = _kept(batch, previous, this_run, outdir)
-    team_files = {"team.csv": _csv(batch, panel, lab_panel, coach=False),
+    team_files = {"team.csv": _csv(batch, knowledge, coach=False),
                   "team.html": _html(batch, panel, today, coach=False, kept=kept)}
     if coach_view:
-        team_files |= {"team_coach.csv": _csv(batch, panel, lab_panel, coach=True),
+        team_files |= {"team_coach.csv": _csv(batch, knowledge, coach=True),
                        "team_coach.html": _html(batch, panel, today, coach=True, kept=kept)}
     for name, text in team_files.items():
         write_atomic(outdir / name, text, shareable)
@@ -130,7 +129,7 @@ def team_json(batch: Batch, panel: Panel, today: dt.date, outputs: list[str],
         "panel": {"version": panel.version, "date": panel.date},
         "date": today.isoformat(),
         "athletes": [{"id": a.id, "name": a.name, "input": a.input, "roster": a.roster,
-                      "report": f"{a.id}.html", "result": render.as_json(a.result, panel)}
+                      "report": f"{a.id}.html", "result": as_json(a.result, panel)}
                      for a in batch.athletes],
         "counts": _counts(batch, panel),
         "failures": [{"input": f.input, "message": f.message, **({"kept": kept[f.input]} if f.input in kept else {})}
@@ -154,14 +153,15 @@ def _genotype_or_status(finding: Finding) -> str:
     return str(finding.call.genotype) if finding.call.status is Status.CALLED else str(finding.call.status)
 
 
-def builtin_columns(panel: Panel, lab_panel: LabPanel) -> list[str]:
+def builtin_columns(knowledge: Knowledge) -> list[str]:
     """team.csv's own columns (either view), which a roster's free column must not shadow."""
     empty = Batch([], [], [], [])
-    return csv_columns(empty, panel, lab_panel, coach=False) + csv_columns(empty, panel, lab_panel, coach=True)
+    return csv_columns(empty, knowledge, coach=False) + csv_columns(empty, knowledge, coach=True)
 
 
-def csv_columns(batch: Batch, panel: Panel, lab_panel: LabPanel, coach: bool) -> list[str]:
+def csv_columns(batch: Batch, knowledge: Knowledge, coach: bool) -> list[str]:
     """The documented team.csv columns, in order (README: "Team batch")."""
+    panel, lab_panel = knowledge.genes, knowledge.labs
     columns = ["athlete_id", "name", *batch.roster_columns]
     if not coach:
         columns += ["input", "format", "build", "markers_called", "markers_total"]
@@ -175,9 +175,10 @@ def csv_columns(batch: Batch, panel: Panel, lab_panel: LabPanel, coach: bool) ->
     return columns
 
 
-def _csv(batch: Batch, panel: Panel, lab_panel: LabPanel, coach: bool) -> str:
+def _csv(batch: Batch, knowledge: Knowledge, coach: bool) -> str:
     buffer = io.StringIO()
-    columns = csv_columns(batch, panel, lab_panel, coach)
+    panel = knowledge.genes
+    columns = csv_columns(batch, knowledge, coach)
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")
     writer.writer.writerow([_cell(c) for c in columns])        # free column names come from the roster
     for athlete in batch.athletes:
@@ -229,10 +230,12 @@ def team_view(batch: Batch, panel: Panel, today: dt.date, coach: bool,
             "higher": len(counted(panel, findings)),
             "cells": [_cell_view(f, panel, coach) for f in findings],
         })
+    notability = {c: i for i, c in enumerate(panel.by_notability)}
     sorts = [{"key": "name", "label": "athlete", "rows": sorted(rows, key=lambda r: r["name"].lower())}]
     for i, marker in enumerate(markers):
         sorts.append({"key": f"m{i}", "label": f"{marker.gene} {marker.name}",
-                      "rows": sorted(rows, key=lambda r: (_SORT[r["cells"][i]["category"]], r["name"].lower()))})
+                      "rows": sorted(rows, key=lambda r: (notability.get(r["cells"][i]["category"], len(notability)),
+                                                               r["name"].lower()))})
     sorts.append({"key": "higher", "label": "higher-risk count",
                   "rows": sorted(rows, key=lambda r: (-r["higher"], r["name"].lower()))})
     sorts.append({"key": "coverage", "label": "coverage", "rows": sorted(rows, key=lambda r: (r["called"], r["name"].lower()))})
@@ -241,7 +244,7 @@ def team_view(batch: Batch, panel: Panel, today: dt.date, coach: bool,
         "coach": coach, "date": today.isoformat(), "tool_version": __version__, "panel_version": panel.version,
         "markers": [{"gene": m.gene, "name": m.name, "rsid": m.rsid} for m in markers],
         "roster_columns": [display(c) for c in batch.roster_columns], "rows": rows, "sorts": sorts,
-        "categories": [{"id": k, **v} for k, v in panel.categories.items()],
+        "categories": list(panel.categories.values()),
         "counts": [] if coach else [{"marker": k, "counts": v} for k, v in counts.items()],
         "distribution": [] if coach else _distribution(counts, panel, len(batch.athletes)),
         "failures": [{"input": display(f.input), "message": f.message + _kept_note(kept.get(f.input))}
@@ -281,9 +284,10 @@ def _distribution(per_marker: dict[str, dict[str, int]], panel: Panel, athletes:
 
 def _cell_view(finding: Finding, panel: Panel, coach: bool) -> dict[str, Any]:
     category = finding.category
-    meta = panel.categories.get(category or "", {})
+    meta = panel.categories.get(category or "")
     return {
-        "category": category, "symbol": meta.get("symbol", "–"), "short": meta.get("short", str(finding.call.status)),
+        "category": category, "symbol": meta.symbol if meta else "–",
+        "short": meta.short if meta else str(finding.call.status),
         "genotype": None if coach or finding.call.genotype is None else str(finding.call.genotype),
         "literature": None if coach else finding.literature,
     }

@@ -38,6 +38,12 @@ def panel():
     return load_panel()
 
 
+@pytest.fixture(scope="session")
+def knowledge():
+    from itbs_geno.knowledge import load_knowledge
+    return load_knowledge()
+
+
 @pytest.fixture
 def panel_copy(tmp_path):
     """A copy of snp_panels/ to edit, loaded afresh (the panel loader caches)."""

@@ -28,14 +28,13 @@ def copied_passages(page: str, seed: str) -> list[str]:
 
 def sample_report() -> str:
     from itbs_geno import render
-    from itbs_geno.labs import load_lab_panel
-    from itbs_geno.panel import load_panel
-    from itbs_geno.pipeline import analyse, attach_labs
+    from itbs_geno.knowledge import load_knowledge
+    from itbs_geno.pipeline import analyse
 
-    panel = load_panel()
-    results = analyse(ROOT / "sample_genomes" / "genome_Synthetic_Runner_v5_Full_20261125.zip", panel)
-    [result] = attach_labs(results, ROOT / "sample_genomes" / "sample_labs.csv", panel)
-    return render.html(result, panel, dt.date(2026, 11, 29), load_lab_panel(panel))
+    knowledge = load_knowledge()
+    [result] = analyse(ROOT / "sample_genomes" / "genome_Synthetic_Runner_v5_Full_20261125.zip", knowledge,
+                       lab_sheet=ROOT / "sample_genomes" / "sample_labs.csv")
+    return render.html(result, knowledge, dt.date(2026, 11, 29))
 
 
 def main(article: Path) -> int:

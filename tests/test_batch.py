@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from itbs_geno import batch
 from itbs_geno.cli import cli
+from itbs_geno.errors import InputError
 
 from conftest import DATA, SAMPLES
 from vcf_factory import Vcf
@@ -84,12 +85,16 @@ def test_dask_local_cluster_gives_the_same_results(tmp_path, squad, panel, monke
     local = batch.run(items, jobs=2)
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
                                   dashboard_address=None) as cluster:
-        remote = batch.run(items, jobs=1, scheduler=cluster.scheduler_address)
+        ticks = []
+        remote = batch.run(items, jobs=1, scheduler=cluster.scheduler_address, tick=lambda: ticks.append(1))
+        with pytest.raises(InputError, match="--strict: stopped at the first failure"):
+            batch.run(items, jobs=1, scheduler=cluster.scheduler_address, strict=True)
         via_url = batch.run([f"file://{items[0]}"], jobs=1, scheduler=cluster.scheduler_address)
         cli_run = run(squad, "-o", tmp_path / "team", "--scheduler", cluster.scheduler_address)
     summary = lambda outcomes: [o.message if isinstance(o, batch.Failure) else  # noqa: E731
                                 [(r.sample, r.findings) for r in o] for o in outcomes]
     assert summary(remote) == summary(local)
+    assert len(ticks) == len(items)             # the progress bar moves on a cluster too
     assert [r.findings for r in via_url[0]] == [r.findings for r in local[0]]
     assert cli_run.exit_code == 3
     team = json.loads((tmp_path / "team" / "team.json").read_text())

@@ -26,7 +26,7 @@ import fuzzing
 from itbs_geno.cli import cli
 from itbs_geno.errors import InputError
 from itbs_geno.model import Status
-from itbs_geno.pipeline import analyse
+from itbs_geno.pipeline import read_calls
 
 EXAMPLES = int(os.environ.get("ITBS_FUZZ_EXAMPLES", "1200"))
 SCALE = float(os.environ.get("ITBS_FUZZ_SCALE", "1"))
@@ -71,7 +71,7 @@ def test_readers_never_invent_a_genotype(tmp_path_factory, panel, case):
     path = tmp_path_factory.mktemp("fuzz") / name
     path.write_bytes(data)
     try:
-        results = analyse(path, panel)
+        results = read_calls(path, panel)
     except InputError as err:
         assert str(err) and "\n" not in str(err)
         return

@@ -87,7 +87,7 @@ def test_the_date_window_ends_at_the_run_date(tmp_path, labs_panel):
 
 @pytest.fixture(scope="module")
 def labs_panel(panel):
-    from itbs_geno.labs import load_lab_panel
+    from itbs_geno.lab_panel import load_lab_panel
     return load_lab_panel(panel)
 
 

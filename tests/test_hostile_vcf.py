@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from itbs_geno.cli import cli
-from itbs_geno.pipeline import analyse
+from itbs_geno.pipeline import read_calls
 from itbs_geno.sources import vcf
 
 from conftest import ROOT
@@ -120,7 +120,7 @@ def test_one_record_longer_than_64_kib_among_short_ones(tmp_path, panel):
     records = [(*r[:4], [r[4]]) for r in PERSON["GRCh38"]]
     records.append(("11", 66560600, "A", "G", ["0/1"], {"info": "NOTE=" + "x" * 70_000}))
     for kind in ("vcf", "bgzip", "gzip"):
-        [result] = analyse(Vcf(records=records).write(tmp_path, name=kind, kind=kind), panel)
+        [result] = read_calls(Vcf(records=records).write(tmp_path, name=kind, kind=kind), panel)
         assert calls(result) == PERSON_CALLS
 
 
@@ -130,7 +130,7 @@ def test_a_record_over_a_mebibyte_among_the_first_lines_is_read(tmp_path, panel)
     records = [("1", 1000, "A", "G", ["0/1"], {"info": "NOTE=" + "x" * 3_000_000})]
     records += [(*r[:4], [r[4]]) for r in PERSON["GRCh38"]]
     for kind in ("vcf", "bgzip", "gzip"):
-        [result] = analyse(Vcf(records=records).write(tmp_path, name=kind, kind=kind), panel)
+        [result] = read_calls(Vcf(records=records).write(tmp_path, name=kind, kind=kind), panel)
         assert calls(result) == PERSON_CALLS
 
 
@@ -147,7 +147,7 @@ def test_an_index_made_for_another_file_is_ignored_and_said(tmp_path, panel, ind
     made_for = with_filler(other, "a").write(tmp_path, name="other", kind=index)
     path = with_filler(this, "bb").write(tmp_path, name="this", kind="bgzip")
     shutil.copy(f"{made_for}.{index}", f"{path}.{index}")         # newer than the file, but not its own
-    [result] = analyse(path, panel)
+    [result] = read_calls(path, panel)
     assert calls(result) == PERSON_CALLS
     assert result.source.index is None
     assert f"The index this.vcf.gz.{index} does not end where the file does" in result.source.warnings[0]
@@ -162,7 +162,7 @@ def test_an_index_older_than_its_file_is_ignored_and_said(tmp_path, panel):
     Vcf().write(tmp_path, kind="bgzip")                                  # the file gains COL1A1 later
     made = path.stat().st_mtime - 60
     os.utime(f"{path}.tbi", (made, made))
-    [result] = analyse(path, panel)
+    [result] = read_calls(path, panel)
     assert calls(result)["rs1800012"] == "AC"
     assert result.source.warnings[0].startswith("The index sample.vcf.gz.tbi is older than the file, so it was "
                                                 "ignored and the whole file was read")
@@ -175,7 +175,7 @@ def test_an_index_older_than_its_bcf_is_ignored_and_said(tmp_path, panel):
     Vcf().write(tmp_path, kind="bcf")
     made = path.stat().st_mtime - 60
     os.utime(f"{path}.csi", (made, made))
-    [result] = analyse(path, panel)
+    [result] = read_calls(path, panel)
     assert calls(result) == PERSON_CALLS
     assert "older than the file" in result.source.warnings[0] and f"bcftools index {path}" in result.source.warnings[0]
 
@@ -197,7 +197,7 @@ def test_a_damaged_index_is_ignored_and_said(tmp_path, panel):
     path = Vcf().write(tmp_path, kind="tbi")
     index = tmp_path / "sample.vcf.gz.tbi"
     index.write_bytes(index.read_bytes()[:40])
-    [result] = analyse(path, panel)
+    [result] = read_calls(path, panel)
     assert calls(result) == PERSON_CALLS and "The index sample.vcf.gz.tbi is damaged" in result.source.warnings[0]
 
 
@@ -282,7 +282,7 @@ def test_a_bcf_whose_bgzf_block_header_is_damaged_into_plain_gzip(tmp_path, pane
     path.write_bytes(bytes(data))
     result = CliRunner().invoke(cli, ["call", str(path)])
     assert result.exit_code == 0, result.stderr
-    [read] = analyse(path, panel)
+    [read] = read_calls(path, panel)
     assert calls(read) == PERSON_CALLS
 
 
@@ -349,7 +349,7 @@ def test_odd_positions_and_block_ends_never_invent_a_call(tmp_path, name, kind):
 @pytest.mark.parametrize("end", [50100000, -5, 2**31, 10**30])
 def test_odd_block_ends_in_a_bcf_never_invent_a_call(tmp_path, panel, end):
     block = [("17", 50200000, "A", "<NON_REF>", ["0/0"], {"info": f"END={end}"})]
-    [result] = analyse(Vcf(records=WITHOUT_COL1A1 + block).write(tmp_path, kind="bcf"), panel)
+    [result] = read_calls(Vcf(records=WITHOUT_COL1A1 + block).write(tmp_path, kind="bcf"), panel)
     assert calls(result)["rs1800012"] is None
 
 

@@ -36,8 +36,8 @@ def test_gene_category_and_the_count(panel):
     markers = {m.id: m for m in panel.markers}
     findings = interpret(panel, [called(markers["ACTN3_R577X"], "TT"), called(markers["COL5A1_BstUI"], "CC"),
                                  called(markers["MMP3_E45K"], "CT")])
-    assert gene_category(panel.gene("ACTN3"), findings) == "higher"
-    assert gene_category(panel.gene("COL5A1"), findings) == "lower"
-    assert gene_category(panel.gene("MMP3"), findings) == "uncertain"
-    assert gene_category(panel.gene("IL6"), findings) is None
+    assert gene_category(panel, panel.gene("ACTN3"), findings) == "higher"
+    assert gene_category(panel, panel.gene("COL5A1"), findings) == "lower"
+    assert gene_category(panel, panel.gene("MMP3"), findings) == "uncertain"
+    assert gene_category(panel, panel.gene("IL6"), findings) is None
     assert [f.call.gene for f in counted(panel, findings)] == ["ACTN3"]

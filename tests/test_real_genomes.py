@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from itbs_geno.cli import cli
 from itbs_geno.model import Status, Tally
-from itbs_geno.pipeline import analyse
+from itbs_geno.pipeline import read_calls
 from itbs_geno.sites import EVERY_SITE
 from itbs_geno.sources import claimants, detect
 from itbs_geno.sources._table import read_rows
@@ -154,14 +154,14 @@ def test_every_row_of_a_supported_table_parses(relative):
 
 @pytest.mark.parametrize("relative", sorted(SUPPORTED))
 def test_no_panel_site_is_invented(panel, relative):
-    results = analyse(REAL_GENOMES / relative, panel)
+    results = read_calls(REAL_GENOMES / relative, panel)
     for result in results:
         assert [f.call.status for f in result.findings] == [Status.NOT_TESTED] * len(panel.markers)
 
 
 @pytest.mark.parametrize("relative", sorted(VCFS))
 def test_every_vcf_is_read_with_its_samples_and_build(panel, relative):
-    results = analyse(REAL_GENOMES / relative, panel)
+    results = read_calls(REAL_GENOMES / relative, panel)
     fmt, samples, build = VCFS[relative]
     source = results[0].source
     assert (source.format, len(results), source.build) == (fmt, samples, build)
@@ -176,7 +176,7 @@ def test_unreadable_files_are_refused_with_one_clear_line(relative):
 
 
 def test_build_from_the_23andme_v3_header(panel):
-    [result] = analyse(REAL_GENOMES / "opensnp_greshake_23andme/testdatensatz1_23andme.txt", panel)
+    [result] = read_calls(REAL_GENOMES / "opensnp_greshake_23andme/testdatensatz1_23andme.txt", panel)
     assert result.source.build == "NCBI36"
     assert result.source.build_basis == 'from the header: the header says "build 36"'
 

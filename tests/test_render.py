@@ -26,16 +26,16 @@ SAMPLE_EXPECTED = {
 @pytest.mark.parametrize("name", ["synthetic_23andme.txt", "synthetic_23andme.txt.gz",
                                   "genome_Synthetic_Runner_v5_Full_20261125.zip",
                                   "synthetic_ancestry.txt", "synthetic_ancestry.zip"])
-def test_samples_give_their_known_genotypes(panel, name):
+def test_samples_give_their_known_genotypes(panel, name, knowledge):
     expected = SAMPLE_EXPECTED["synthetic_ancestry.txt" if "ancestry" in name else "synthetic_23andme.txt"]
-    [result] = analyse(SAMPLES / name, panel)
+    [result] = analyse(SAMPLES / name, knowledge)
     data = as_json(result, panel)
     assert {m["rsid"]: m["genotype"] for m in data["markers"]} == expected
     assert data["source"]["build"] == "GRCh37"
 
 
-def test_json_contract(panel):
-    [result] = analyse(SAMPLES / "synthetic_ancestry.txt", panel)
+def test_json_contract(panel, knowledge):
+    [result] = analyse(SAMPLES / "synthetic_ancestry.txt", knowledge)
     data = as_json(result, panel)
     assert set(data) >= {"sample", "source", "markers"}
     assert set(data["source"]) >= {"path", "format", "build"}
@@ -55,8 +55,8 @@ def test_json_contract(panel):
     json.dumps(data)
 
 
-def test_golden_json_of_the_23andme_sample(panel, update_golden):
-    [result] = analyse(SAMPLES / "synthetic_23andme.txt", panel)
+def test_golden_json_of_the_23andme_sample(panel, update_golden, knowledge):
+    [result] = analyse(SAMPLES / "synthetic_23andme.txt", knowledge)
     data = as_json(result, panel)
     data["source"]["path"] = "sample_genomes/synthetic_23andme.txt"   # independent of where tests run
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
@@ -66,15 +66,15 @@ def test_golden_json_of_the_23andme_sample(panel, update_golden):
     assert text == golden.read_text(encoding="utf-8")
 
 
-def report(panel, name="synthetic_23andme.txt", **changes):
-    [result] = analyse(SAMPLES / name, panel)
+def report(knowledge, name="synthetic_23andme.txt", **changes):
+    [result] = analyse(SAMPLES / name, knowledge)
     if changes:
         result = dataclasses.replace(result, **changes)
-    return html(result, panel, TODAY)
+    return html(result, knowledge, TODAY)
 
 
-def test_report_content(panel):
-    page = report(panel)
+def test_report_content(panel, knowledge):
+    page = report(knowledge)
     for gene in ("COL5A1", "COL1A1", "IL6", "MMP3", "ACTN3"):
         assert f'id="gene-{gene}"' in page
     assert "Your genotype: <strong>TT</strong> on the plus strand, written <strong>XX</strong> in the papers" in page
@@ -86,8 +86,8 @@ def test_report_content(panel):
     assert page.count('<li id="ref-') >= 10
 
 
-def test_report_is_self_contained(panel):
-    page = report(panel)
+def test_report_is_self_contained(panel, knowledge):
+    page = report(knowledge)
     assert "Content-Security-Policy" in page and "default-src 'none'" in page
     assert "<script" not in page.lower()
     assert not re.search(r"""(src|srcset|action|formaction|data|poster)\s*=""", page, re.I)
@@ -97,11 +97,11 @@ def test_report_is_self_contained(panel):
     assert "http:" not in without_links and "https:" not in without_links
 
 
-def test_input_text_is_escaped(panel):
-    [result] = analyse(SAMPLES / "synthetic_23andme.txt", panel)
+def test_input_text_is_escaped(panel, knowledge):
+    [result] = analyse(SAMPLES / "synthetic_23andme.txt", knowledge)
     hostile = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'
     source = dataclasses.replace(result.source, name=hostile)
-    page = report(panel, sample=hostile, source=source)
+    page = report(knowledge, sample=hostile, source=source)
     assert "<script>alert(1)" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 

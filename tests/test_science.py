@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from itbs_geno.interpret import counted, interpret
-from itbs_geno.labs import judge, load_lab_panel, read_sheet
+from itbs_geno.lab_panel import load_lab_panel
+from itbs_geno.labs import judge, read_sheet
 
 from conftest import ROOT, edit
 from test_interpret import called
@@ -258,10 +259,10 @@ def expected_x(odds_ratio):
 
 
 @pytest.fixture(scope="module")
-def report(panel):
+def report(knowledge):
     import datetime as dt
-    [result] = analyse(SAMPLES / "synthetic_23andme.txt", panel)
-    return html(result, panel, dt.date(2026, 11, 29))
+    [result] = analyse(SAMPLES / "synthetic_23andme.txt", knowledge)
+    return html(result, knowledge, dt.date(2026, 11, 29))
 
 
 def section(page, gene):
@@ -310,13 +311,13 @@ def test_the_plot_needs_no_script_and_marks_in_words_and_shapes(report):
 
 # --- The sample of African ancestry (issue 13 "done when") ----------------------------------
 
-def test_the_african_ancestry_sample_has_no_counted_il6_flag(panel):
+def test_the_african_ancestry_sample_has_no_counted_il6_flag(panel, knowledge):
     import datetime as dt
-    [result] = analyse(SAMPLES / "synthetic_african_23andme.txt", panel)
+    [result] = analyse(SAMPLES / "synthetic_african_23andme.txt", knowledge)
     genotypes = {f.call.rsid: str(f.call.genotype) for f in result.findings if f.call.genotype}
     assert genotypes == {"rs12722": "CC", "rs1800012": "CC", "rs1800795": "GG", "rs679620": "CT", "rs1815739": "CC"}
     assert [f.call.gene for f in counted(panel, result.findings)] == []
-    page = html(result, panel, dt.date(2026, 11, 29))
+    page = html(result, knowledge, dt.date(2026, 11, 29))
     assert "None of your called genotypes is one the studies link to higher risk." in page
     assert page.count('<figure class="forest"') == 5
     il6 = section(page, "IL6")

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from itbs_geno.cli import cli
 from itbs_geno.model import Status
-from itbs_geno.pipeline import analyse
+from itbs_geno.pipeline import read_calls
 from itbs_geno.sources import vcf_scan
 
 from vcf_factory import PERSON, PERSON_CALLS, Vcf
@@ -29,7 +29,7 @@ def by_rsid(result):
 @pytest.mark.parametrize("chr_prefix, ids", [(False, False), (True, True)])
 def test_same_person_in_every_container_build_and_naming(tmp_path, panel, kind, build, chr_prefix, ids):
     path = Vcf(build=build, chr_prefix=chr_prefix, ids=ids).write(tmp_path, kind=kind)
-    [result] = analyse(path, panel)
+    [result] = read_calls(path, panel)
     assert calls(result) == PERSON_CALLS
     assert result.source.build == build
     assert result.source.build_basis.startswith("from the data: 4 panel site(s) have records")
@@ -42,14 +42,14 @@ def test_same_person_in_every_container_build_and_naming(tmp_path, panel, kind, 
 
 
 def test_indexed_file_is_not_scanned(tmp_path, panel):
-    [result] = analyse(Vcf().write(tmp_path, kind="tbi"), panel)
+    [result] = read_calls(Vcf().write(tmp_path, kind="tbi"), panel)
     assert result.source.variants is None                  # only the panel's regions were fetched
 
 
 def test_vcf_matches_consumer_file_for_the_same_person(tmp_path, panel):
     from conftest import DATA
-    [chip] = analyse(DATA / "formats" / "ftdna_illumina_build37.csv", panel)
-    [wgs] = analyse(Vcf(build="GRCh38").write(tmp_path), panel)
+    [chip] = read_calls(DATA / "formats" / "ftdna_illumina_build37.csv", panel)
+    [wgs] = read_calls(Vcf(build="GRCh38").write(tmp_path), panel)
     chip_calls, wgs_calls = calls(chip), calls(wgs)
     assert wgs_calls.pop("rs3025058") == "5A/6A" and chip_calls.pop("rs3025058") is None   # not on chips
     assert chip_calls == wgs_calls
@@ -57,14 +57,14 @@ def test_vcf_matches_consumer_file_for_the_same_person(tmp_path, panel):
 
 def test_wrong_ref_is_flagged_not_called(tmp_path, panel):
     records = [(*r[:2], "G" if r[1] == 66560624 else r[2], r[3], [r[4]]) for r in PERSON["GRCh38"]]
-    [result] = analyse(Vcf(records=records).write(tmp_path), panel)
+    [result] = read_calls(Vcf(records=records).write(tmp_path), panel)
     actn3 = by_rsid(result)["rs1815739"].call
     assert actn3.status is Status.NO_CALL
     assert "REF is G but the GRCh38 reference here is C: a wrong build or a bad liftover" in actn3.flag
 
 
 def test_header_build_that_conflicts_with_the_data_is_a_warning(tmp_path, panel):
-    [result] = analyse(Vcf(build="GRCh38", reference="hg19.fa", contigs=False).write(tmp_path), panel)
+    [result] = read_calls(Vcf(build="GRCh38", reference="hg19.fa", contigs=False).write(tmp_path), panel)
     assert result.source.build == "GRCh38"
     assert "the header" in result.source.build_basis and "disagrees" in result.source.build_basis
     assert any("points to GRCh37" in w for w in result.source.warnings)
@@ -73,13 +73,13 @@ def test_header_build_that_conflicts_with_the_data_is_a_warning(tmp_path, panel)
 
 def test_build_from_contig_lengths_when_no_panel_site_is_present(tmp_path, panel):
     records = [("1", 1000, "A", "G", ["0/1"])]
-    [result] = analyse(Vcf(build="GRCh37", records=records).write(tmp_path), panel)
+    [result] = read_calls(Vcf(build="GRCh37", records=records).write(tmp_path), panel)
     assert result.source.build == "GRCh37" and "##contig length" in result.source.build_basis
     assert all(f.call.status is Status.NOT_TESTED for f in result.findings)
 
 
 def test_no_build_information_means_nothing_is_read(tmp_path, panel):
-    [result] = analyse(Vcf(contigs=False, records=[("1", 1000, "A", "G", ["0/1"])]).write(tmp_path), panel)
+    [result] = read_calls(Vcf(contigs=False, records=[("1", 1000, "A", "G", ["0/1"])]).write(tmp_path), panel)
     assert result.source.build is None and result.source.build_basis.startswith("undecided")
 
 
@@ -91,7 +91,7 @@ def gvcf(*extra):
 
 
 def test_gvcf_reference_block_is_homozygous_reference_and_says_so(tmp_path, panel):
-    [result] = analyse(Vcf(records=gvcf()).write(tmp_path, kind="tbi"), panel)
+    [result] = read_calls(Vcf(records=gvcf()).write(tmp_path, kind="tbi"), panel)
     found = by_rsid(result)
     assert str(found["rs1815739"].call.genotype) == "CC"
     assert "inside a gVCF reference block (11:66560000–66561000): homozygous reference" in found["rs1815739"].call.notes
@@ -101,7 +101,7 @@ def test_gvcf_reference_block_is_homozygous_reference_and_says_so(tmp_path, pane
 
 
 def test_assume_ref_fills_missing_sites_and_marks_them(tmp_path, panel):
-    [result] = analyse(Vcf(records=gvcf()).write(tmp_path), panel, assume_ref=True)
+    [result] = read_calls(Vcf(records=gvcf()).write(tmp_path), panel, assume_ref=True)
     col5a1 = by_rsid(result)["rs12722"].call
     assert str(col5a1.genotype) == "CC"
     assert any("--assume-ref" in n for n in col5a1.notes)
@@ -117,7 +117,7 @@ def test_assume_ref_fills_missing_sites_and_marks_them(tmp_path, panel):
 ])
 def test_genotype_shapes(tmp_path, panel, gt, expected, flag):
     records = [("11", 66560624, "C", "T,G,<NON_REF>", [gt])]
-    [result] = analyse(Vcf(records=records).write(tmp_path), panel)
+    [result] = read_calls(Vcf(records=records).write(tmp_path), panel)
     call = by_rsid(result)["rs1815739"].call
     assert (str(call.genotype) if call.genotype else None) == expected
     if flag:
@@ -129,7 +129,7 @@ def test_genotype_shapes(tmp_path, panel, gt, expected, flag):
 
 def test_filter_gq_and_dp_are_shown(tmp_path, panel):
     records = [("11", 66560624, "C", "T", ["0/1:35:12"], {"filter": "LowQual", "format": "GT:GQ:DP"})]
-    [result] = analyse(Vcf(records=records).write(tmp_path), panel)
+    [result] = read_calls(Vcf(records=records).write(tmp_path), panel)
     call = by_rsid(result)["rs1815739"].call
     assert str(call.genotype) == "CT"
     assert "FILTER LowQual (not PASS)" in call.notes and "GQ 35, DP 12" in call.notes
@@ -139,14 +139,14 @@ def test_other_rsid_in_the_id_column_is_a_cross_check_note(tmp_path, panel):
     text = Vcf(records=[("11", 66560624, "C", "T", ["0/1"])]).text().replace("66560624\t.", "66560624\trs999")
     path = tmp_path / "x.vcf"
     path.write_text(text)
-    call = by_rsid(analyse(path, panel)[0])["rs1815739"].call
+    call = by_rsid(read_calls(path, panel)[0])["rs1815739"].call
     assert str(call.genotype) == "CT" and call.via == "rs1815739"
     assert "the file names this site rs999; it was matched by position and REF" in call.notes
 
 
 def test_unverified_reference_allele_accepts_either_allele_as_ref(tmp_path, panel):
     records = [("11", 102842889, "T", "C", ["0/1"])]         # rs679620: which base is REF is unverified
-    [result] = analyse(Vcf(records=records).write(tmp_path), panel)
+    [result] = read_calls(Vcf(records=records).write(tmp_path), panel)
     assert str(by_rsid(result)["rs679620"].call.genotype) == "CT"
 
 
@@ -155,7 +155,7 @@ def test_unverified_reference_allele_accepts_either_allele_as_ref(tmp_path, pane
     ("G", "GA", "0/0", "5A/5A"),
 ])
 def test_mmp3_repeat_is_read_by_length(tmp_path, panel, ref, alt, gt, expected):
-    [result] = analyse(Vcf(records=[("11", 102845216, ref, alt, [gt])]).write(tmp_path), panel)
+    [result] = read_calls(Vcf(records=[("11", 102845216, ref, alt, [gt])]).write(tmp_path), panel)
     finding = by_rsid(result)["rs3025058"]
     assert str(finding.call.genotype) == expected
     if "4A" in expected:
@@ -163,7 +163,7 @@ def test_mmp3_repeat_is_read_by_length(tmp_path, panel, ref, alt, gt, expected):
 
 
 def test_repeat_allele_that_is_not_a_run_of_a_is_refused(tmp_path, panel):
-    [result] = analyse(Vcf(records=[("11", 102845216, "G", "GT", ["0/1"])]).write(tmp_path), panel)
+    [result] = read_calls(Vcf(records=[("11", 102845216, "G", "GT", ["0/1"])]).write(tmp_path), panel)
     call = by_rsid(result)["rs3025058"].call
     assert call.status is Status.NO_CALL and "not a longer or shorter run of A" in call.flag
 
@@ -175,7 +175,7 @@ def test_unindexed_stream_stops_after_the_last_panel_site(tmp_path, panel, monke
     filler = [f"18\t{100 + i}\t.\tA\tG\t50\tPASS\t.\tGT\t0/1" for i in range(200)]
     vcf = Vcf(tail=[*filler, "19\tbroken line"])
     for kind in ("vcf", "gzip", "bgzip"):
-        [result] = analyse(vcf.write(tmp_path, name=kind, kind=kind), panel)
+        [result] = read_calls(vcf.write(tmp_path, name=kind, kind=kind), panel)
         assert calls(result) == PERSON_CALLS
         assert 6 < result.source.variants < 20              # stopped within a block of chromosome 18
 
@@ -186,7 +186,7 @@ def test_text_pass_keeps_a_gvcf_block_that_starts_in_an_earlier_block(tmp_path, 
     filler = [("11", 66500000 + i, "A", "G", ["0/1"]) for i in range(20)]
     block = [("11", 66560000, "A", "<NON_REF>", ["0/0"], {"info": "END=66561000"})]
     after = [("11", 66561001 + i, "A", "G", ["0/1"]) for i in range(20)]
-    [result] = analyse(Vcf(records=filler + block + after).write(tmp_path), panel)
+    [result] = read_calls(Vcf(records=filler + block + after).write(tmp_path), panel)
     assert str(by_rsid(result)["rs1815739"].call.genotype) == "CC"
 
 
@@ -199,7 +199,7 @@ def squad_vcf(tmp_path, kind="bgzip"):
 
 
 def test_multi_sample_results_in_file_order(tmp_path, panel):
-    results = analyse(squad_vcf(tmp_path), panel)
+    results = read_calls(squad_vcf(tmp_path), panel)
     assert [r.sample for r in results] == SQUAD
     assert [calls(r)["rs1815739"] for r in results] == ["CC", "CT", "TT"]
     assert [calls(r)["rs12722"] for r in results] == ["TT", None, "CT"]

@@ -6,7 +6,7 @@ import pytest
 from vcf_factory import Vcf
 
 from itbs_geno.model import Status
-from itbs_geno.pipeline import analyse
+from itbs_geno.pipeline import read_calls
 from itbs_geno.sources import vcf_scan
 
 # The anchor base (just before the 5-base poly-A run) in each build: snp_panels/MMP3.toml.
@@ -19,7 +19,7 @@ def repeat(tmp_path, panel, build, records, kind="vcf", samples=("NA00001",)):
     """The rs3025058 call of each sample; `records` are (offset from the anchor, REF, ALT, GTs)."""
     rows = [("11", ANCHOR[build] + offset, ref, alt, list(gts), *extra) for offset, ref, alt, gts, *extra in records]
     path = Vcf(build=build, samples=list(samples), records=rows).write(tmp_path, name=f"{build}-{kind}", kind=kind)
-    results = analyse(path, panel)
+    results = read_calls(path, panel)
     assert all(r.source.build == build for r in results)
     return [next(f.call for f in r.findings if f.call.rsid == "rs3025058") for r in results]
 
@@ -180,6 +180,6 @@ def test_a_symbolic_deletion_at_the_anchor_is_flagged_not_untested(tmp_path, pan
         rows = [("11", pos, "G", "<DEL>", ["0/1", "0/0"], {"info": f"END={pos + 50}"})]
         for kind in CONTAINERS:
             path = Vcf(samples=["S1", "S2"], records=rows, extra_header=[header]).write(tmp_path, kind=kind)
-            calls = [next(f.call for f in r.findings if f.call.rsid == "rs3025058") for r in analyse(path, panel)]
+            calls = [next(f.call for f in r.findings if f.call.rsid == "rs3025058") for r in read_calls(path, panel)]
             assert calls[0].status is Status.NO_CALL and "<DEL>" in calls[0].flag, (offset, kind)
             assert str(calls[1].genotype) == "5A/5A"

@@ -1,0 +1,156 @@
+"""Load and validate lab_panels/biomarkers.toml: the seven recovery markers, their athlete bands
+and plans, checked at load time against the gene panel's evidence levels and references."""
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from itbs_geno.errors import PanelError
+from itbs_geno.panel import Panel, PlanItem, plan_item
+from itbs_geno.resources import data_dir
+from itbs_geno.toml_table import Table, load_toml
+
+
+@dataclass(frozen=True)
+class Band:
+    id: str
+    label: str
+    in_target: bool
+    severity: int                  # 0 on target, 1 worth correcting, 2 act on it, 3 see a doctor
+    says: str
+    source: str
+    below: float | None            # exclusive upper edge
+    up_to: float | None            # inclusive upper edge
+
+    def holds(self, value: float) -> bool:
+        if self.below is not None:
+            return value < self.below
+        if self.up_to is not None:
+            return value <= self.up_to
+        return True
+
+
+@dataclass(frozen=True)
+class LabMarker:
+    id: str
+    name: str
+    keys: frozenset[str]                   # normalised names and aliases
+    unit: str
+    units: dict[str, tuple[str, float]]    # normalised unit -> (as written in the panel, factor into `unit`)
+    plausible: tuple[float, float]
+    retest_days: int
+    meaning: str
+    citations: tuple[str, ...]
+    bands: tuple[Band, ...]
+    range_from_sheet: bool                 # no athlete threshold: judged against the lab's own range
+    plan_without: tuple[PlanItem, ...]
+    plan_with: tuple[PlanItem, ...]
+    safety: tuple[PlanItem, ...]
+
+    def band(self, value: float, ref_low: float | None, ref_high: float | None) -> Band | None:
+        if not self.range_from_sheet:
+            return next(b for b in self.bands if b.holds(value))
+        if ref_low is None or ref_high is None:
+            return None
+        position = "below_range" if value < ref_low else "above_range" if value > ref_high else "in_range"
+        return next(b for b in self.bands if b.id == position)
+
+
+@dataclass(frozen=True)
+class Combination:
+    gene: str
+    gene_categories: tuple[str, ...]
+    marker: str
+    bands: tuple[str, ...]
+    text: str
+    evidence: str
+    citations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LabPanel:
+    version: str
+    markers: dict[str, LabMarker]
+    first_step: tuple[str, ...]
+    combinations: tuple[Combination, ...]
+
+    def find(self, name: str) -> LabMarker | None:
+        key = normalise_name(name)
+        return next((m for m in self.markers.values() if key in m.keys), None)
+
+
+def normalise_name(text: str) -> str:
+    return re.sub(r"[^a-z0-9%β]", "", text.lower())
+
+
+def normalise_unit(text: str) -> str:
+    unit = text.strip().lower().replace(" ", "").replace("μ", "u").replace("µ", "u")
+    return unit.replace("mcg", "ug").replace("mc", "u").replace("percent", "%")
+
+
+def load_lab_panel(panel: Panel, folder: Path | None = None) -> LabPanel:
+    """Read and check biomarkers.toml; raises PanelError naming the file and field."""
+    data = load_toml((folder or data_dir("lab_panels")) / "biomarkers.toml")
+    markers = {key: _marker(key, table, panel) for key, table in data.named_tables("markers").items()}
+    first_step = data.strings("first_step", ())
+    for key in first_step:
+        if key not in markers:
+            raise PanelError(f"{data.where}: first_step names '{key}', which is not a marker")
+    combinations = tuple(_combination(t, markers, panel) for t in data.tables("combinations"))
+    return LabPanel(data.get("version"), markers, first_step, combinations)
+
+
+def _items(table: Table, key: str, panel: Panel) -> tuple[PlanItem, ...]:
+    # Safety lines carry no evidence level of their own; they read as clinical practice.
+    return tuple(plan_item(panel, Table({"evidence": "practice", **t.data}, t.where)) for t in table.tables(key))
+
+
+def _band(t: Table) -> Band:
+    return Band(t.get("id"), t.get("label"), t.get("in_target", bool), t.get("severity", int), t.get("says"),
+                t.get("source"), t.number("below", None), t.number("up_to", None))
+
+
+def _marker(key: str, table: Table, panel: Panel) -> LabMarker:
+    unit = table.get("unit")
+    units = {normalise_unit(u): (u, float(f)) for u, f in table.get("units", dict).items()}
+    if normalise_unit(unit) not in units:
+        raise PanelError(f"{table.where}: the judged unit {unit} is missing from 'units'")
+    bands = tuple(_band(t) for t in table.tables("bands"))
+    from_sheet = table.get("reference_range_from_sheet", bool, False)
+    edges = [b.below if b.below is not None else b.up_to for b in bands[:-1]]
+    if not bands:
+        raise PanelError(f"{table.where}: no [[bands]]")
+    if from_sheet:
+        if {b.id for b in bands} != {"below_range", "in_range", "above_range"}:
+            raise PanelError(f"{table.where}: a sheet-range marker needs bands below_range, in_range, above_range")
+    elif None in edges or edges != sorted(edges) or bands[-1].below is not None or bands[-1].up_to is not None:
+        raise PanelError(f"{table.where}: bands must rise, each with an upper edge but the last")
+    plausible = table.get("plausible", list)
+    if len(plausible) != 2 or not all(isinstance(v, (int, float)) for v in plausible):
+        raise PanelError(f"{table.where}: field 'plausible' should be [low, high]")
+    name = table.get("name")
+    names = [key, name, *table.strings("aliases", ())]
+    citations = table.strings("citations", ())
+    for ref in citations:
+        if ref not in panel.references:
+            raise PanelError(f"{table.where}: citation '{ref}' is not in references.toml")
+    plan = Table(table.get("plan", dict, {}), f"{table.where}.plan")
+    return LabMarker(key, name, frozenset(normalise_name(n) for n in names), unit, units,
+                     (float(plausible[0]), float(plausible[1])), table.get("retest_days", int),
+                     table.get("meaning").strip(), citations, bands, from_sheet, _items(plan, "without", panel),
+                     _items(plan, "with", panel), _items(table, "safety", panel))
+
+
+def _combination(table: Table, markers: dict[str, LabMarker], panel: Panel) -> Combination:
+    gene, marker = table.get("gene"), table.get("marker")
+    if gene not in {g.symbol for g in panel.genes} or marker not in markers:
+        raise PanelError(f"{table.where}: unknown gene '{gene}' or marker '{marker}'")
+    bands = table.strings("bands")
+    unknown = set(bands) - {b.id for b in markers[marker].bands}
+    if unknown:
+        raise PanelError(f"{table.where}: {marker} has no band '{sorted(unknown)[0]}'")
+    categories = table.strings("gene_categories")
+    if not set(categories) <= set(panel.categories):
+        raise PanelError(f"{table.where}: gene_categories should be among {', '.join(panel.categories)}")
+    item = plan_item(panel, table)
+    return Combination(gene, categories, marker, bands, item.text, item.evidence, item.citations)

@@ -1,0 +1,65 @@
+"""`batch` from options to a written folder: everything is checked before any input is read or
+any output written; then every input is read (pool or cluster), named, joined with its labs,
+and the athlete reports and team summary are written under the folder's lock."""
+
+import datetime as dt
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+
+from itbs_geno import batch as batches
+from itbs_geno import cluster, outdirs, team
+from itbs_geno.errors import InputError
+from itbs_geno.knowledge import load_knowledge
+from itbs_geno.roster import read_roster
+
+Progress = Callable[[int], AbstractContextManager[Callable[[], None]]]   # total -> a context giving tick()
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    inputs: tuple[str, ...]
+    outdir: Path
+    jobs: int | None = None
+    roster_path: Path | None = None
+    labs_path: Path | None = None
+    coach_view: bool = False
+    scheduler: str | None = None
+    remote_inputs: bool = False
+    strict: bool = False
+    assume_ref: bool = False
+    shareable: bool = False
+
+
+@dataclass(frozen=True)
+class BatchRun:
+    batch: batches.Batch
+    written: team.Written
+    notes: tuple[str, ...]            # what the user should know about how the run went
+
+
+def run(options: BatchOptions, progress: Progress) -> BatchRun:
+    if options.scheduler:
+        cluster.check_scheduler(options.scheduler)
+    batches.refuse_urls(options.inputs, options.remote_inputs)
+    knowledge = load_knowledge()
+    roster = read_roster(options.roster_path, team.builtin_columns(knowledge)) if options.roster_path else None
+    sheet = batches.read_team_labs(options.labs_path, knowledge.labs) if options.labs_path else None
+    items, skipped = batches.expand(options.inputs, options.outdir)
+    if not items:
+        raise InputError(f"no input files found in {', '.join(options.inputs)}")
+    jobs = options.jobs
+    workers = batches.pool_size(jobs or batches.default_jobs(), len(items))
+    notes = ()
+    if jobs and workers < jobs and not options.scheduler:
+        notes = (f"Note: --jobs {jobs} lowered to {workers} worker process(es): at most one per input "
+                 f"and {batches.WORKERS_PER_CORE} per core.",)
+    with outdirs.locked(options.outdir):
+        with progress(len(items)) as tick:
+            outcomes = batches.run(items, workers, options.assume_ref, options.scheduler, options.strict,
+                                   tick=tick, remote_inputs=options.remote_inputs)
+        result = batches.assemble(items, outcomes, knowledge, roster, sheet, skipped)
+        written = team.write(result, options.outdir, knowledge, dt.date.today(), options.coach_view,
+                             options.shareable)
+    return BatchRun(result, written, notes)
