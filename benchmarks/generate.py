@@ -39,7 +39,8 @@ def rows(n: int, seed: int = 1) -> list[tuple[str, str, int, str]]:
             else:
                 a, b = rng.sample("ACGT", 2)
                 gt = rng.choice([a, b]) if haploid else "".join(sorted(rng.choice([a + a, a + b, b + b])))
-            ident = f"i{rng.randint(3_000_000, 7_000_000)}" if rng.random() < 0.02 else f"rs{rng.randint(1000, 99_999_999)}"
+            internal = rng.random() < 0.02                     # 23andMe's own i-numbers
+            ident = f"i{rng.randint(3_000_000, 7_000_000)}" if internal else f"rs{rng.randint(1000, 99_999_999)}"
             out.append((ident, chrom, pos, gt))
     out.extend(PANEL)
     return sorted(out, key=lambda r: (CHROMS.index(r[1]), r[2]))
@@ -57,7 +58,8 @@ def twentythree_text(n: int, tag: str = "", seed: int = 1) -> str:
 def ancestry_text(n: int, seed: int = 2) -> str:
     code = {"X": "23", "Y": "24", "MT": "26"}
     header = ["#AncestryDNA raw data download", "#SYNTHETIC benchmark input made by itbs-geno",
-              "#human reference build 37.1 coordinates; forward (+) strand", "rsid\tchromosome\tposition\tallele1\tallele2"]
+              "#human reference build 37.1 coordinates; forward (+) strand",
+              "rsid\tchromosome\tposition\tallele1\tallele2"]
     body = []
     for ident, chrom, pos, gt in rows(n, seed):
         a1, a2 = ("0", "0") if gt == "--" or gt[0] in "DI" else (gt[0], gt[-1])

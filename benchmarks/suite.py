@@ -22,7 +22,7 @@ import zipfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import ancestry_text, twentythree_text  # noqa: E402
+from generate import ancestry_text, twentythree_text
 
 ITBS = [sys.executable, "-m", "itbs_geno"]
 IDS = ["rs12722", "rs1800012", "rs1800795", "rs3025058", "rs35068180", "rs679620", "rs1815739"]
@@ -94,8 +94,7 @@ def make_vcfs(work: Path, records: int, samples: int) -> dict[str, Path]:
         rng = random.Random(11)
         with open(wgs, "w") as out:
             out.write("##fileformat=VCFv4.2\n##reference=GRCh38\n")
-            for chrom, length in VCF_LENGTHS.items():
-                out.write(f"##contig=<ID=chr{chrom},length={length}>\n")
+            out.writelines(f"##contig=<ID=chr{chrom},length={length}>\n" for chrom, length in VCF_LENGTHS.items())
             out.write('##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
                       "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tWGS001\n")
             per = records // len(VCF_LENGTHS)
@@ -166,18 +165,21 @@ def main() -> None:
             "≤ 1.3×")
     v5 = inputs["23andme_v5"]
     if importlib.util.find_spec("pandas"):
-        pandas = f"{sys.executable} -c \"import pandas as pd; pd.read_csv('{v5}', sep='\\t', comment='#', header=None, dtype=str)\""
-        row("23andme_v5 .txt", v5, "pandas.read_csv", *compare([*ITBS, "call", "--json", str(v5)], pandas, args.repeats), "faster")
+        pandas = (f"{sys.executable} -c \"import pandas as pd; "
+                  f"pd.read_csv('{v5}', sep='\\t', comment='#', header=None, dtype=str)\"")
+        row("23andme_v5 .txt", v5, "pandas.read_csv",
+            *compare([*ITBS, "call", "--json", str(v5)], pandas, args.repeats), "faster")
     if importlib.util.find_spec("snps"):
         snps = f"{sys.executable} -c \"import snps; snps.SNPs('{v5}')\""
-        row("23andme_v5 .txt", v5, "snps.SNPs", *compare([*ITBS, "call", "--json", str(v5)], snps, args.repeats), "faster")
+        row("23andme_v5 .txt", v5, "snps.SNPs",
+            *compare([*ITBS, "call", "--json", str(v5)], snps, args.repeats), "faster")
     for label, key, baseline, target in (("WGS VCF, bgzip + .tbi", "wgs_tbi", None, "≤ 0.3 s end to end"),
                                          ("WGS VCF, bgzip, no index", "wgs_bgzip", "zcat > /dev/null", "≤ 1.5× zcat"),
                                          ("WGS VCF, plain gzip", "wgs_gzip", "zcat > /dev/null", "≤ 1.5× zcat")):
         path = inputs[key]
         base = f"zcat {path} > /dev/null" if baseline else f"{sys.executable} -c pass"
-        row(label, path, baseline or "python -c pass", *compare([*ITBS, "call", "--json", str(path)], base, args.repeats),
-            target)
+        row(label, path, baseline or "python -c pass",
+            *compare([*ITBS, "call", "--json", str(path)], base, args.repeats), target)
     squad = inputs["squad"]
     row("2,500-sample VCF (all samples)", squad, "python -c pass",
         *compare([*ITBS, "call", "--json", str(squad)], f"{sys.executable} -c pass", args.repeats), "≤ 2 s")
@@ -185,7 +187,8 @@ def main() -> None:
         report = [*ITBS, "report", str(v5), "-o", str(Path(tmp) / "r.html")]
         ours_report, ours_call, _ = compare(report, " ".join([*ITBS, "call", "--json", str(v5), "> /dev/null"]),
                                             args.repeats)
-    rows.append(f"| report over call (23andme_v5) | | {ours_report - ours_call:+.3f} s | call | {ours_call:.3f} s | | | ≤ +60 ms |")
+    rows.append(f"| report over call (23andme_v5) | | {ours_report - ours_call:+.3f} s | call | {ours_call:.3f} s "
+                f"| | | ≤ +60 ms |")
     help_s, pass_s, help_rss = compare([*ITBS, "--help"], f"{sys.executable} -c pass", args.repeats)
     rows.append(f"| itbs-geno --help | | {help_s:.3f} s | python -c pass | {pass_s:.3f} s | {help_s / pass_s:.2f}× "
                 f"| {help_rss:.0f} MB | ≤ 120 ms |")

@@ -7,9 +7,9 @@ from itbs_geno.model import RawCall
 from itbs_geno.panel import Marker
 
 _HEADER_BUILDS = [
-    (re.compile(r"(grch38|hg38|build\s*38|b38)", re.I), "GRCh38"),
-    (re.compile(r"(grch37|hg19|hs37d5|g1k_v37|b37|build\s*37)", re.I), "GRCh37"),
-    (re.compile(r"(ncbi\s*36|hg18|b36|build\s*36)", re.I), "NCBI36"),
+    (re.compile(r"(grch38|hg38|build\s*38|b38)", re.IGNORECASE), "GRCh38"),
+    (re.compile(r"(grch37|hg19|hs37d5|g1k_v37|b37|build\s*37)", re.IGNORECASE), "GRCh37"),
+    (re.compile(r"(ncbi\s*36|hg18|b36|build\s*36)", re.IGNORECASE), "NCBI36"),
 ]
 
 # Chromosome lengths that tell the builds apart (UCSC chromInfo / NCBI assembly reports).
@@ -81,7 +81,7 @@ def decide(*evidence: Decision | None, kinds: tuple[str, ...] = ("the data", "th
            ) -> tuple[str | None, str, tuple[str, ...]]:
     """(build, how it was decided, warnings). The first available evidence wins; a later one
     that disagrees becomes a warning (the data wins over the header)."""
-    found = [(kind, e) for kind, e in zip(kinds, evidence) if e]
+    found = [(kind, e) for kind, e in zip(kinds, evidence, strict=True) if e]
     if not found:
         return None, "undecided: the header names no build and no panel site was found to check", ()
     (kind, (build, basis)), others = found[0], found[1:]

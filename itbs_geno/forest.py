@@ -50,10 +50,10 @@ def _row(study: Study, yours: str | None) -> dict[str, Any]:
         "yours": yours is not None and yours in study.exposed,
         "plotted": study.odds_ratio is not None, "whisker": study.ci is not None,
     }
-    if row["plotted"]:
+    if study.odds_ratio is not None:
         x = x_of(study.odds_ratio)
         row.update(x=x, diamond=f"{x - 7},12 {x},5 {x + 7},12 {x},19")
-    if row["whisker"]:
+    if study.ci is not None:
         low, high = study.ci
         row.update(x_low=x_of(low), x_high=x_of(high), clipped_low=low < AXIS_MIN, clipped_high=high > AXIS_MAX)
     return row
@@ -61,8 +61,9 @@ def _row(study: Study, yours: str | None) -> dict[str, Any]:
 
 def forest(gene: Gene, yours: dict[str, str | None]) -> dict[str, Any] | None:
     """The plot for one gene; `yours` maps marker id -> the reader's genotype (None if not called)."""
-    groups = [{"marker": m.name, "rsid": m.rsid, "yours": yours.get(m.id),
-               "rows": [_row(s, yours.get(m.id)) for s in m.studies]} for m in gene.markers if m.studies]
+    groups: list[dict[str, Any]] = [
+        {"marker": m.name, "rsid": m.rsid, "yours": yours.get(m.id),
+         "rows": [_row(s, yours.get(m.id)) for s in m.studies]} for m in gene.markers if m.studies]
     if not groups:
         return None
     return {

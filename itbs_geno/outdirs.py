@@ -2,6 +2,7 @@
 
 import os
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -72,7 +73,7 @@ def _release(path: Path, fd: int) -> None:
 def _lock(fd: int) -> bool:
     """An exclusive lock on the open lock file, without waiting: True when taken."""
     try:
-        if os.name == "nt":
+        if sys.platform == "win32":            # not os.name: type checkers follow sys.platform
             import msvcrt
 
             msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)

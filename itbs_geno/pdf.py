@@ -33,9 +33,9 @@ OFFLINE_FLAGS = (
     "--disable-domain-reliability", "--disable-client-side-phishing-detection", "--disable-breakpad",
     "--disable-crash-reporter", "--metrics-recording-only", "--no-pings", "--disable-field-trial-config",
     "--disable-search-engine-choice-screen", "--password-store=basic", "--use-mock-keychain",
-    "--disable-features=Translate,MediaRouter,DialMediaRouteProvider,OptimizationHints,"
-    "AutofillServerCommunication,CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions,"
-    "NetworkTimeServiceQuerying,SafeBrowsing",
+    ("--disable-features=Translate,MediaRouter,DialMediaRouteProvider,OptimizationHints,"
+     "AutofillServerCommunication,CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions,"
+     "NetworkTimeServiceQuerying,SafeBrowsing"),
     "--host-resolver-rules=MAP * ~NOTFOUND",          # no name resolves, so no DNS query is sent
     "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>",   # and nothing is routed
 )
@@ -64,7 +64,8 @@ def print_pdf(html: Path, pdf: Path, shareable: bool = False) -> None:
             os.chmod(partial, 0o644 & ~umask() if shareable else 0o600)
             os.replace(partial, pdf)
         except subprocess.TimeoutExpired:
-            raise InputError(f"{pdf}: {name} took more than {TIMEOUT} s to print the report; nothing was saved") from None
+            raise InputError(f"{pdf}: {name} took more than {TIMEOUT} s to print the report; "
+                             f"nothing was saved") from None
         except OSError as err:
             raise InputError(f"{pdf}: could not be written ({err.strerror}); nothing was saved") from None
         finally:
@@ -88,7 +89,7 @@ def no_network_prefix() -> tuple[str, ...]:
     # root may make a network namespace directly; others need a user namespace mapped to themselves
     prefix = (unshare, "--net") if os.geteuid() == 0 else (unshare, "--user", "--net", "--map-current-user")
     try:
-        works = subprocess.run([*prefix, "true"], capture_output=True, timeout=10).returncode == 0
+        works = subprocess.run([*prefix, "true"], capture_output=True, timeout=10, check=False).returncode == 0
     except (OSError, subprocess.TimeoutExpired):
         works = False
     return prefix if works else ()

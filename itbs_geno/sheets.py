@@ -50,7 +50,9 @@ def read_csv(path: Path, kind: str) -> tuple[list[str], list[tuple[int, dict[str
         seen.add(name)
     rows = []
     for number, cells in enumerate(records[1:], start=2):
-        row = {name: cell.strip() for name, cell in zip(header, cells) if name}
+        # strict=False: a hand-edited sheet may have rows shorter than the header (missing cells are
+        # empty) or longer (cells under no heading are ignored); neither is worth refusing the file
+        row = {name: cell.strip() for name, cell in zip(header, cells, strict=False) if name}
         if any(row.values()):
             rows.append((number, row))
     return [c for c in header if c], rows

@@ -285,7 +285,7 @@ def repeat(unit: bytes, times: int) -> bytes:
     return b"\x00REPEAT %d\x00%s\x00END\x00" % (times, unit)
 
 
-REPEAT = re.compile(rb"\x00REPEAT (\d+)\x00(.*?)\x00END\x00", re.S)
+REPEAT = re.compile(rb"\x00REPEAT (\d+)\x00(.*?)\x00END\x00", re.DOTALL)
 
 
 def duplicate_rows(data, rng):
@@ -731,9 +731,13 @@ def _filler_vcf(vcf: bytes, records: int) -> bytes:
     chroms = sorted({r.split(b"\t")[0] for r in rows}) or [b"1"]
     filler = [b"%s\t%d\t.\tA\tG\t50\tPASS\t.\tGT\t0/1" % (chroms[k % len(chroms)], 1000 + 997 * k)
               for k in range(records)]
-    key = lambda r: (r.split(b"\t")[0], int(r.split(b"\t")[1]) if r.split(b"\t")[1].isdigit() else 0)
     header = [line for line in lines if line.startswith(b"#")]
-    return b"\n".join(header + sorted(rows + filler, key=key)) + b"\n"
+    return b"\n".join(header + sorted(rows + filler, key=_chrom_pos)) + b"\n"
+
+
+def _chrom_pos(record: bytes) -> tuple[bytes, int]:
+    chrom, pos = record.split(b"\t")[:2]
+    return chrom, int(pos) if pos.isdigit() else 0
 
 
 def _labs_case(case_id: int, rng: random.Random) -> Case:
@@ -803,9 +807,10 @@ def _child(args: list[str], folder: Path) -> None:
             target = os.open(name, os.O_RDONLY if fd == 0 else os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             os.dup2(target, fd)
             os.close(target)
-        sys.stdin = open(0, encoding="utf-8", closefd=False)
-        sys.stdout = open(1, "w", encoding="utf-8", closefd=False)
-        sys.stderr = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False)
+        # The child's standard streams for the rest of its life (it ends in os._exit): no with-block fits.
+        sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115
+        sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+        sys.stderr = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115
         from itbs_geno.cli import cli
         try:
             cli.main(args=args, prog_name="itbs-geno")
@@ -903,13 +908,14 @@ def _fresh_rss() -> int:
     import subprocess
     code = ("import resource, itbs_geno.cli, itbs_geno.pipeline, itbs_geno.render, itbs_geno.labs, pysam, jinja2; "
             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
-                         env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))})
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False,
+                         env={**os.environ, "PYTHONPATH": path})
     return int(out.stdout.strip() or 0) * 1024
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_BAD_ATTRIBUTE = re.compile(r'="-?(nan|inf|infinity)"', re.I)
+_BAD_ATTRIBUTE = re.compile(r'="-?(nan|inf|infinity)"', re.IGNORECASE)
 
 
 def judge(case: Case, folder: Path, code: int | None, seconds: float, rss: int, killed: str | None) -> Outcome:
@@ -1020,9 +1026,9 @@ def warm_up(workdir: Path) -> None:
 def summary(outcomes: list[Outcome], save: Path | None = None) -> str:
     """Counts per family, seed, container, mutation and command; exits; failures grouped by cause,
     each with one reproduction. With `save`, each failing case's folder is copied there."""
-    lines = [f"{len(outcomes)} cases; {sum(bool(o.problems) for o in outcomes)} broke a promise; "
-             f"slowest {max((o.seconds for o in outcomes), default=0):.1f} s; peak RSS "
-             f"{max((o.peak_rss for o in outcomes), default=0) >> 20} MB"]
+    lines = [(f"{len(outcomes)} cases; {sum(bool(o.problems) for o in outcomes)} broke a promise; "
+              f"slowest {max((o.seconds for o in outcomes), default=0):.1f} s; peak RSS "
+              f"{max((o.peak_rss for o in outcomes), default=0) >> 20} MB")]
     tables = {
         "family": Counter(o.case.family for o in outcomes),
         "seed": Counter(o.case.seed_name for o in outcomes),
