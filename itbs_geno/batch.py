@@ -109,7 +109,8 @@ class _LocalCopy:
     """A local path for an input: the path itself, or a temporary copy of an fsspec URL."""
 
     def __init__(self, item: str, remote_inputs: bool):
-        self.item, self.remote, self.folder = item, remote_inputs, None
+        self.item, self.remote = item, remote_inputs
+        self.folder: str | None = None
 
     def __enter__(self) -> Path:
         if self.item.startswith("file://"):
@@ -120,8 +121,8 @@ class _LocalCopy:
             raise InputError(f"{self.item}: a URL, and remote inputs are off (--remote-inputs)")
         import fsspec  # only when asked for, e.g. on a cluster whose inputs live in object stores
 
-        self.folder = tempfile.mkdtemp(prefix="itbs-geno-")
-        target = Path(self.folder) / safe_name(self.item.rstrip("/").rsplit("/", 1)[-1])
+        folder = self.folder = tempfile.mkdtemp(prefix="itbs-geno-")
+        target = Path(folder) / safe_name(self.item.rstrip("/").rsplit("/", 1)[-1])
         try:
             with fsspec.open(self.item, "rb") as src, open(target, "wb") as dst:
                 shutil.copyfileobj(src, dst)
@@ -157,25 +158,25 @@ def run(items: list[str], jobs: int, assume_ref: bool = False, scheduler: str | 
                            remote_inputs=remote_inputs)
     workers = pool_size(jobs, len(items))
     if workers <= 1:
-        outcomes = []
+        results = []
         for item in items:
-            outcomes.append(process(item, assume_ref, remote_inputs))
-            arrived(outcomes[-1])
-        return outcomes
+            results.append(process(item, assume_ref, remote_inputs))
+            arrived(results[-1])
+        return results
     with ProcessPoolExecutor(max_workers=workers, initializer=_worker_start, initargs=(os.getpid(),)) as pool:
         futures = {pool.submit(process, item, assume_ref, remote_inputs): i for i, item in enumerate(items)}
-        outcomes: list[Outcome | None] = [None] * len(items)
+        finished: dict[int, Outcome] = {}
         pending = set(futures)
         try:
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
-                    outcomes[futures[future]] = _outcome(future, items[futures[future]])
-                    arrived(outcomes[futures[future]])
+                    finished[futures[future]] = _outcome(future, items[futures[future]])
+                    arrived(finished[futures[future]])
         except BaseException:               # Ctrl-C, SIGTERM or --strict: drop the queued work, then stop
             pool.shutdown(wait=False, cancel_futures=True)
             raise
-    return outcomes
+    return [finished[i] for i in range(len(items))]
 
 
 def _outcome(future: Future, item: str) -> Outcome:
@@ -193,7 +194,7 @@ _parent: int | None = None                  # set in pool workers only
 def _worker_start(parent: int) -> None:
     """Workers leave Ctrl-C and SIGTERM to the parent, which stops the batch cleanly (no
     worker tracebacks), and die with the parent, so a killed batch leaves no orphans."""
-    global _parent
+    global _parent  # noqa: PLW0603 - a pool worker's one piece of state, set once by its initializer
     _parent = parent
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)      # a forked worker inherits the parent's handler
@@ -223,8 +224,10 @@ def assemble(items: list[str], outcomes: list[Outcome], knowledge: Knowledge, ro
     """Name the athletes (roster), refuse duplicates by content and by id, attach the labs (and so
     complete each plan)."""
     roster = roster or Roster({}, [])
-    failures, candidates, seen_content = [], [], {}
-    for item, outcome in zip(items, outcomes):
+    failures: list[Failure] = []
+    candidates: list[tuple[str, SampleResult, dict[str, str]]] = []
+    seen_content: dict[str, str] = {}
+    for item, outcome in zip(items, outcomes, strict=True):
         if isinstance(outcome, Failure):
             failures.append(outcome)
             continue
@@ -236,7 +239,8 @@ def assemble(items: list[str], outcomes: list[Outcome], knowledge: Knowledge, ro
         seen_content[digest] = item
         for result in outcome:
             candidates.append((item, result, row_for(roster.rows, item, result.sample, len(outcome) > 1)))
-    athletes, used = [], {}
+    athletes: list[Athlete] = []
+    used: dict[str, str] = {}
     for item, result, row in candidates:
         wanted = safe_name(row.get("athlete_id") or row.get("id") or result.sample)
         if wanted.lower() in RESERVED_IDS:

@@ -49,7 +49,7 @@ def genotype_plot(marker: Marker, yours: str | None) -> dict[str, Any]:
     """Expected genotype frequencies per population (Hardy–Weinberg from the allele
     frequency), as segments of one bar per population, with the person's genotype marked."""
     genotypes = marker.possible_genotypes()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for y, (population, p) in enumerate(marker.frequencies.items()):
         shares = [_hwe(marker, genotype, p) for genotype in genotypes]
         x, segments = 0.0, []
@@ -79,7 +79,8 @@ def scale(b: BiomarkerResult, marker: "LabMarker") -> dict[str, Any]:
         edges = [b.ref_low, b.ref_high]
         bands = sorted(marker.bands, key=lambda x: ["below_range", "in_range", "above_range"].index(x.id))
     else:
-        edges = [x.below if x.below is not None else x.up_to for x in marker.bands[:-1]]
+        # The loader checked that every band but the last has an upper edge.
+        edges = [x.below if x.below is not None else x.up_to or 0.0 for x in marker.bands[:-1]]
         bands = list(marker.bands)
     top = max(edges[-1] * 1.5, b.value * 1.1, 1e-9)
     scale = SCALE_WIDTH / top

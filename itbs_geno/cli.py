@@ -234,7 +234,8 @@ def _progress(quiet: bool):
 
 
 def _some(names: list[str], shown: int = 6) -> str:
-    return ", ".join(names[:shown]) + (f" and {len(names) - shown} more (listed in team.json)" if len(names) > shown else "")
+    more = f" and {len(names) - shown} more (listed in team.json)" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
 
 
 @cli.command()

@@ -118,12 +118,13 @@ def _marker(key: str, table: Table, panel: Panel) -> LabMarker:
     bands = tuple(_band(t) for t in table.tables("bands"))
     from_sheet = table.get("reference_range_from_sheet", bool, False)
     edges = [b.below if b.below is not None else b.up_to for b in bands[:-1]]
+    rising = None not in edges and edges == sorted(e for e in edges if e is not None)
     if not bands:
         raise PanelError(f"{table.where}: no [[bands]]")
     if from_sheet:
         if {b.id for b in bands} != {"below_range", "in_range", "above_range"}:
             raise PanelError(f"{table.where}: a sheet-range marker needs bands below_range, in_range, above_range")
-    elif None in edges or edges != sorted(edges) or bands[-1].below is not None or bands[-1].up_to is not None:
+    elif not rising or bands[-1].below is not None or bands[-1].up_to is not None:
         raise PanelError(f"{table.where}: bands must rise, each with an upper edge but the last")
     plausible = table.get("plausible", list)
     if len(plausible) != 2 or not all(isinstance(v, (int, float)) for v in plausible):
@@ -148,7 +149,7 @@ def _combination(table: Table, markers: dict[str, LabMarker], panel: Panel) -> C
     bands = table.strings("bands")
     unknown = set(bands) - {b.id for b in markers[marker].bands}
     if unknown:
-        raise PanelError(f"{table.where}: {marker} has no band '{sorted(unknown)[0]}'")
+        raise PanelError(f"{table.where}: {marker} has no band '{min(unknown)}'")
     categories = table.strings("gene_categories")
     if not set(categories) <= set(panel.categories):
         raise PanelError(f"{table.where}: gene_categories should be among {', '.join(panel.categories)}")

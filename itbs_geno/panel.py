@@ -11,8 +11,20 @@ from pathlib import Path
 from itbs_geno import evidence as ev
 from itbs_geno.errors import PanelError
 from itbs_geno.genotype import is_palindromic
-from itbs_geno.panel_model import (Category, EvidenceLevel, Gene, GenotypeRule, Guidance, GuidanceItem, Marker,
-                                   Panel, PlanItem, Proxy, Reference, marker_genotypes)
+from itbs_geno.panel_model import (
+    Category,
+    EvidenceLevel,
+    Gene,
+    GenotypeRule,
+    Guidance,
+    GuidanceItem,
+    Marker,
+    Panel,
+    PlanItem,
+    Proxy,
+    Reference,
+    marker_genotypes,
+)
 from itbs_geno.panel_studies import check_derived, load_studies
 from itbs_geno.resources import data_dir
 from itbs_geno.toml_table import Table, load_toml
@@ -166,7 +178,7 @@ def _load_marker(table: Table, gene: str, chromosome: str, checker: _Checker) ->
         check_derived(table.where, marker, genotype)
     extra = set(rules.data) - set(marker.genotypes)
     if extra:
-        raise PanelError(f"{rules.where}: genotype \"{sorted(extra)[0]}\" is not possible for {ref}/{alt}")
+        raise PanelError(f"{rules.where}: genotype \"{min(extra)}\" is not possible for {ref}/{alt}")
     return marker
 
 

@@ -177,7 +177,8 @@ class Panel:
 
     @functools.cached_property
     def sites(self) -> Sites:
-        ids, positions = set(), set()
+        ids: set[str] = set()
+        positions: set[tuple[str, str]] = set()
         for m in self.markers:
             ids.update(m.ids)
             positions.update((m.chromosome, str(p)) for p in m.positions.values())

@@ -28,7 +28,8 @@ def load_studies(table: Table, possible: list[str], references: dict[str, Refere
             raise PanelError(f"{table.where}.studies: id '{study.id}' is used twice")
         unknown = [k for k in study.pools if k not in ids or k == study.id]
         if unknown:
-            raise PanelError(f"{table.where}.studies: '{study.id}' pools '{unknown[0]}', which is not another record here")
+            raise PanelError(f"{table.where}.studies: '{study.id}' pools '{unknown[0]}', "
+                             f"which is not another record here")
         if study.pools and not study.pooled:
             raise PanelError(f"{table.where}.studies: '{study.id}' pools studies but is a {study.design}")
     return studies
@@ -43,7 +44,7 @@ def _load_study(t: Table, possible: list[str], references: dict[str, Reference])
 
     def count(key: str) -> int | None:
         value = t.get(key, (int, str), default="not reported")
-        if value == "not reported" or isinstance(value, int) and value > 0:
+        if value == "not reported" or (isinstance(value, int) and value > 0):
             return None if value == "not reported" else value
         raise PanelError(f"{t.where}: field '{key}' should be a positive whole number or \"not reported\"")
 
@@ -55,7 +56,8 @@ def _load_study(t: Table, possible: list[str], references: dict[str, Reference])
         raise PanelError(f"{t.where}: field 'exposed' names a genotype not possible here ({', '.join(possible)})")
     ancestry = t.strings("ancestry")
     if any(a not in ev.ANCESTRIES for a in ancestry):
-        raise PanelError(f"{t.where}: field 'ancestry' should list 1000 Genomes super-populations ({', '.join(ev.ANCESTRIES)})")
+        raise PanelError(f"{t.where}: field 'ancestry' should list 1000 Genomes super-populations "
+                         f"({', '.join(ev.ANCESTRIES)})")
     odds = t.get("or", (int, float, str))
     ci = t.get("ci", (list, str), default="not reported")
     if odds == "not reported" or ci == "not reported":

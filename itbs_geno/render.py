@@ -29,7 +29,8 @@ class _Citations:
     """Numbers references in order of first citation, as the report's reference list does."""
 
     def __init__(self, panel: Panel):
-        self.panel, self.order = panel, []
+        self.panel = panel
+        self.order: list[str] = []
 
     def __call__(self, keys: Sequence[str]) -> list[dict[str, Any]]:
         for key in keys:
@@ -150,7 +151,7 @@ def _finding_view(finding: Finding, marker: Marker, panel: Panel, cite: _Citatio
         "category": category,
         "category_label": panel.categories[category].label if category else None,
         "category_symbol": panel.categories[category].symbol if category else None,
-        "evidence": evidence.get(finding.evidence or "", None),
+        "evidence": evidence.get(finding.evidence or ""),
         "meaning": finding.meaning, "effect": finding.effect, "population": finding.population,
         "citations": cite(finding.citations),
         "via": call.via, "proxy": call.proxy, "flag": call.flag, "notes": list(call.notes),
@@ -172,7 +173,8 @@ def _finding_view(finding: Finding, marker: Marker, panel: Panel, cite: _Citatio
 def _strand_note(marker: Marker, panel: Panel) -> str:
     gene = panel.gene(marker.gene)
     if marker.kind == "repeat":
-        return "The repeat is read by its length (the number of adenines), never by letters, so the strand does not change its name."
+        return ("The repeat is read by its length (the number of adenines), never by letters, so the strand "
+                "does not change its name.")
     if gene.strand == "-":
         return ("The gene is read from the minus strand, so the papers' letters are the complement "
                 "of the plus-strand letters in your file.")

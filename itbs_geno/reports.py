@@ -37,7 +37,7 @@ def write(results: list[SampleResult], knowledge: Knowledge, input_path: Path, o
             write_atomic(json_target, text + "\n", shareable)
             written.append(json_target)
         if pdf_target:
-            from itbs_geno.pdf import print_pdf      # Chromium is looked for only when a PDF is asked for
+            from itbs_geno.pdf import print_pdf  # Chromium is looked for only when a PDF is asked for
 
             print_pdf(html_path, pdf_target, shareable)
             written.append(pdf_target)

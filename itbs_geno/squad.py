@@ -51,10 +51,11 @@ def run(options: BatchOptions, progress: Progress) -> BatchRun:
         raise InputError(f"no input files found in {', '.join(options.inputs)}")
     jobs = options.jobs
     workers = batches.pool_size(jobs or batches.default_jobs(), len(items))
-    notes = ()
+    notes: tuple[str, ...] = ()
     if jobs and workers < jobs and not options.scheduler:
-        notes = (f"Note: --jobs {jobs} lowered to {workers} worker process(es): at most one per input "
-                 f"and {batches.WORKERS_PER_CORE} per core.",)
+        lowered = (f"Note: --jobs {jobs} lowered to {workers} worker process(es): at most one per input and "
+                   f"{batches.WORKERS_PER_CORE} per core.")
+        notes = (lowered,)
     with outdirs.locked(options.outdir):
         with progress(len(items)) as tick:
             outcomes = batches.run(items, workers, options.assume_ref, options.scheduler, options.strict,

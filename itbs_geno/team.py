@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from itbs_geno import __version__, render
-from itbs_geno.result_json import as_json
 from itbs_geno.batch import Batch
 from itbs_geno.errors import InputError
 from itbs_geno.interpret import counted
@@ -24,6 +23,7 @@ from itbs_geno.knowledge import Knowledge
 from itbs_geno.model import Finding, Status
 from itbs_geno.output import write_atomic
 from itbs_geno.panel import Panel
+from itbs_geno.result_json import as_json
 from itbs_geno.sheets import display
 
 MANIFEST = "team.json"
@@ -103,7 +103,8 @@ def _previous_run(outdir: Path) -> _Previous:
             entry["files"] += [f for f in (f"{athlete['id']}.html", f"{athlete['id']}.json") if f in outputs]
     for failure in data.get("failures", []) if isinstance(data.get("failures"), list) else []:
         earlier = failure.get("kept") if isinstance(failure, dict) else None
-        if isinstance(earlier, dict) and isinstance(failure.get("input"), str) and isinstance(earlier.get("files"), list):
+        if (isinstance(earlier, dict) and isinstance(failure.get("input"), str)
+                and isinstance(earlier.get("files"), list)):
             reports[failure["input"]] = {"files": [f for f in earlier["files"] if f in outputs],
                                          "date": earlier.get("date") if isinstance(earlier.get("date"), str) else ""}
     return _Previous(outputs, reports)
@@ -115,7 +116,9 @@ def _kept(batch: Batch, previous: _Previous, this_run: set[str], outdir: Path) -
     kept = {}
     for failure in batch.failures:
         earlier = previous.reports.get(failure.input)
-        files = [f for f in earlier["files"] if f not in this_run and (outdir / f).exists()] if earlier else []
+        if earlier is None:
+            continue
+        files = [f for f in earlier["files"] if f not in this_run and (outdir / f).exists()]
         if files:
             kept[failure.input] = {"files": sorted(files), "date": earlier["date"]}
     return kept
@@ -189,7 +192,7 @@ def _csv(batch: Batch, knowledge: Knowledge, coach: bool) -> str:
             called = sum(f.call.status is Status.CALLED for f in result.findings)
             row |= {"input": athlete.input, "format": result.source.format, "build": result.source.build or "",
                     "markers_called": called, "markers_total": len(result.findings)}
-        for marker, finding in zip(panel.markers, result.findings):
+        for marker, finding in zip(panel.markers, result.findings, strict=True):
             stem = f"{marker.gene}_{marker.rsid}"
             row[f"{stem}_result"] = finding.category or ""
             if not coach:
@@ -220,7 +223,7 @@ def team_view(batch: Batch, panel: Panel, today: dt.date, coach: bool,
     kept = kept or {}
     markers = panel.markers
     counts = _counts(batch, panel)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for athlete in batch.athletes:
         findings = athlete.result.findings
         called = sum(f.call.status is Status.CALLED for f in findings)
@@ -231,14 +234,16 @@ def team_view(batch: Batch, panel: Panel, today: dt.date, coach: bool,
             "cells": [_cell_view(f, panel, coach) for f in findings],
         })
     notability = {c: i for i, c in enumerate(panel.by_notability)}
-    sorts = [{"key": "name", "label": "athlete", "rows": sorted(rows, key=lambda r: r["name"].lower())}]
+    sorts: list[dict[str, Any]] = [{"key": "name", "label": "athlete",
+                                    "rows": sorted(rows, key=lambda r: r["name"].lower())}]
     for i, marker in enumerate(markers):
         sorts.append({"key": f"m{i}", "label": f"{marker.gene} {marker.name}",
                       "rows": sorted(rows, key=lambda r: (notability.get(r["cells"][i]["category"], len(notability)),
                                                                r["name"].lower()))})
     sorts.append({"key": "higher", "label": "higher-risk count",
                   "rows": sorted(rows, key=lambda r: (-r["higher"], r["name"].lower()))})
-    sorts.append({"key": "coverage", "label": "coverage", "rows": sorted(rows, key=lambda r: (r["called"], r["name"].lower()))})
+    sorts.append({"key": "coverage", "label": "coverage",
+                  "rows": sorted(rows, key=lambda r: (r["called"], r["name"].lower()))})
     return {
         "title": "Team summary" + (" (coach view: result tiers only)" if coach else ""),
         "coach": coach, "date": today.isoformat(), "tool_version": __version__, "panel_version": panel.version,
@@ -267,7 +272,7 @@ def _distribution(per_marker: dict[str, dict[str, int]], panel: Panel, athletes:
     """Per marker, the squad split by genotype (then no-call / not-tested), as bar segments."""
     total = max(athletes, 1)
     rows = []
-    for y, (marker, (label, counts)) in enumerate(zip(panel.markers, per_marker.items())):
+    for y, (marker, (label, counts)) in enumerate(zip(panel.markers, per_marker.items(), strict=True)):
         order = marker.possible_genotypes()
         keys = [g for g in order if g in counts] + sorted(k for k in counts if k not in order)
         x, segments = 0.0, []

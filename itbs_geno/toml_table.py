@@ -21,15 +21,16 @@ class Table:
                 return default
             raise PanelError(f"{self.where}: missing field '{key}'")
         value = self.data[key]
-        if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
             raise PanelError(f"{self.where}: field '{key}' should be {_kind_name(kind)}, not {value!r}")
         if isinstance(value, str) and not value.strip():
             raise PanelError(f"{self.where}: field '{key}' is empty")
         return value
 
-    def number(self, key: str, default: Any = _REQUIRED) -> float:
+    def number(self, key: str, default: Any = _REQUIRED) -> Any:
+        """A number as a float (TOML writes 1 for 1.0); `default` when missing and one is given."""
         value = self.get(key, (int, float), default)
-        return value if value is None else float(value)
+        return value if value is None or value is default else float(value)
 
     def choice(self, key: str, options: tuple[str, ...] | list[str], default: Any = _REQUIRED) -> str:
         value = self.get(key, str, default)
