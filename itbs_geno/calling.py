@@ -6,6 +6,7 @@ autosomal site become a no-call with a flag that says why.
 """
 
 import dataclasses
+import re
 from collections.abc import Sequence
 
 from itbs_geno.genotype import INDEL, complement, from_alleles
@@ -103,7 +104,21 @@ def _call_from_rows(marker: Marker, rows: list[RawCall], build: str | None) -> C
     flag = _allele_problem(marker, row.genotype)
     if flag:
         return _no_call(marker, via, flag, notes)
-    return Call(marker.id, marker.gene, marker.rsid, Status.CALLED, row.genotype, via, notes=notes)
+    return Call(marker.id, marker.gene, marker.rsid, Status.CALLED, row.genotype, via, notes=notes,
+                low_quality=low_quality(row.notes))
+
+
+# What a VCF reader notes about a call it doubts: "FILTER LowQual (not PASS)", "GQ 12, DP 6".
+_QUALITY = re.compile(r"\b(GQ|DP) (\d+)")
+MIN_GQ, MIN_DP = 20, 8
+
+
+def low_quality(notes: Sequence[str]) -> bool:
+    """The caller filtered the call out, or its genotype quality or depth is under the usual floor."""
+    if any(n.startswith("FILTER ") for n in notes):
+        return True
+    found = {key: int(value) for note in notes for key, value in _QUALITY.findall(note)}
+    return found.get("GQ", MIN_GQ) < MIN_GQ or found.get("DP", MIN_DP) < MIN_DP
 
 
 def _allele_problem(marker: Marker, genotype: Genotype) -> str | None:
@@ -140,4 +155,5 @@ def _call_from_proxy(marker: Marker, proxy: Proxy, rows: list[RawCall], build: s
                     flag=f'proxy genotype "{row.genotype}" is not one of {"/".join(proxy.allele_map)}')
     inferred = from_alleles([proxy.allele_map[a] for a in row.genotype.alleles])
     notes = (f"inferred from proxy {proxy.rsid} ({row.genotype}), r² = {proxy.r2:g} in {proxy.population}",)
-    return Call(marker.id, marker.gene, marker.rsid, Status.CALLED, inferred, row.id, use, notes=notes)
+    return Call(marker.id, marker.gene, marker.rsid, Status.CALLED, inferred, row.id, use, notes=notes,
+                low_quality=low_quality(row.notes))

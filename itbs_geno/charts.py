@@ -57,7 +57,9 @@ def genotype_plot(marker: Marker, yours: str | None) -> dict[str, Any]:
             width = share * PLOT_BAR
             segments.append({"x": round(x, 1), "width": round(width, 1), "shade": i, "genotype": genotype,
                              "percent": f"{share:.0%}", "yours": genotype == yours,
-                             "label_x": round(x + width / 2, 1), "labelled": width >= 26})
+                             "label_x": round(x + width / 2, 1),
+                             # never over the hatching: the reader's share is in the legend instead
+                             "labelled": width >= 26 and genotype != yours})
             x += width
         rows.append({"population": population, "y": y * 22, "segments": segments})
     described = "; ".join(f"{r['population']}: " + ", ".join(f"{s['genotype']} {s['percent']}" for s in r["segments"])
@@ -87,7 +89,19 @@ def scale(b: BiomarkerResult, marker: "LabMarker") -> dict[str, Any]:
     bounds = [0.0, *edges, top]
     segments = [{"x": round(lo * scale, 1), "width": round((hi - lo) * scale, 1), "severity": band.severity,
                  "label": band.label} for band, lo, hi in zip(bands, bounds, bounds[1:], strict=False)]
-    return {"segments": segments, "x": round(min(b.value, top) * scale, 1),
-            "ticks": [{"x": round(e * scale, 1), "label": f"{e:g}"} for e in edges]}
+    x = round(min(b.value, top) * scale, 1)
+    # The value's own words sit over the pointer, so the gauge reads without colour; edges closer
+    # than a label's width keep their line but lose the number (the band words carry them).
+    ticks: list[dict[str, Any]] = []
+    last: float = -TICK_GAP
+    for e in edges:
+        tx = round(e * scale, 1)
+        ticks.append({"x": tx, "label": f"{e:g}" if tx - last >= TICK_GAP else ""})
+        last = tx if tx - last >= TICK_GAP else last
+    anchor = "start" if x < SCALE_WIDTH / 3 else "end" if x > SCALE_WIDTH * 2 / 3 else "middle"
+    return {"segments": segments, "x": x, "ticks": ticks, "label_x": x, "anchor": anchor}
+
+
+TICK_GAP = 22
 
 

@@ -102,11 +102,12 @@ ASSUME_REF = click.option("--assume-ref", is_flag=True,
                    "and join with the genes into one plan.")
 @click.option("--pdf", "pdf_path", type=click.Path(),
               help="Also print the report to this PDF (a folder for one per sample); needs Chromium or Chrome.")
+@click.option("--name", help="The person's name for the report's title [default: read from the file or VCF sample].")
 @SAMPLE
 @ASSUME_REF
 @SHAREABLE
 def report(input_path: Path, output: str | None, json_path: str | None, labs_path: Path | None,
-           pdf_path: str | None, sample: str | None, assume_ref: bool, shareable: bool):
+           pdf_path: str | None, name: str | None, sample: str | None, assume_ref: bool, shareable: bool):
     """Write the HTML risk-and-plan report for INPUT.
 
     A multi-sample VCF needs --sample NAME, or -o DIR/ for one report per sample.
@@ -123,7 +124,8 @@ def report(input_path: Path, output: str | None, json_path: str | None, labs_pat
 
     knowledge = load_knowledge()
     results = analyse(input_path, knowledge, assume_ref=assume_ref, sample=sample, lab_sheet=labs_path)
-    written = reports.write(results, knowledge, input_path, output, json_path, pdf_path, labs_path, shareable)
+    written = reports.write(results, knowledge, input_path, output, json_path, pdf_path, labs_path, shareable,
+                            name)
     click.echo("Wrote " + ", ".join(str(p) for p in written), err=True)
 
 

@@ -31,5 +31,6 @@ def gene_category(panel: Panel, gene: Gene, findings: Sequence[Finding]) -> str 
 
 
 def counted(panel: Panel, findings: Sequence[Finding]) -> list[Finding]:
-    """The findings in a category the panel counts (higher risk in the studies)."""
-    return [f for f in findings if f.category and panel.categories[f.category].counted]
+    """The findings in a category the panel counts (higher risk in the studies); a low-quality
+    call keeps its genotype and category but is not counted."""
+    return [f for f in findings if f.category and panel.categories[f.category].counted and not f.call.low_quality]

@@ -92,6 +92,7 @@ class Call:
     proxy: ProxyUse | None = None
     flag: str | None = None            # why a site present in the file gave no genotype
     notes: tuple[str, ...] = ()        # checks that passed with a remark (e.g. position differs)
+    low_quality: bool = False          # called, but the caller doubted it (FILTER not PASS, GQ < 20, DP < 8)
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,7 @@ class PlanStep:
     citations: tuple[str, ...] = ()
     gene: str | None = None            # the gene it is about, if any
     marker: str | None = None          # the lab marker it is about, if any
+    band: str = "weeks-5-12"           # the plan's time band (plan.BANDS): "this-week", "next-4-weeks", ...
 
 
 @dataclass(frozen=True)

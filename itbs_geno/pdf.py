@@ -5,8 +5,9 @@ safe browsing, field trials, DNS prefetch). So the browser runs with a throw-awa
 every such service turned off by flag, with its host resolver answering "not found" for every
 name and a proxy that goes nowhere, and, where Linux allows it (`unshare`), inside an empty
 network namespace where no packet can leave at all. The page itself loads nothing (its
-Content-Security-Policy forbids it). Chromium's own header and footer give the title, date and
-page numbers. A PDF is renamed into place only when it is complete (a full disk truncates it).
+Content-Security-Policy forbids it). The report's CSS prints its own footer; Chromium's
+header and footer (which would show the file's path) are turned off. A PDF is renamed into
+place only when it is complete (a full disk truncates it).
 """
 
 import functools
@@ -38,6 +39,9 @@ OFFLINE_FLAGS = (
      "NetworkTimeServiceQuerying,SafeBrowsing"),
     "--host-resolver-rules=MAP * ~NOTFOUND",          # no name resolves, so no DNS query is sent
     "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>",   # and nothing is routed
+    # The report prints its own footer (title, name, page X of Y, date); Chromium's would add the
+    # file's path, so it is switched off (both spellings: the flag was renamed in Chromium 120).
+    "--no-pdf-header-footer", "--print-to-pdf-no-header",
 )
 
 

@@ -9,8 +9,20 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from markupsafe import Markup
+
 from itbs_geno import __version__
 from itbs_geno.charts import ancestry, genotype_plot, scale
+from itbs_geno.first_screen import (
+    THIS_WEEK_SHOWN,
+    css_string,
+    glance_rows,
+    how_to_get,
+    person_name,
+    plan_bands,
+    role_words,
+    steps_by_subject,
+)
 from itbs_geno.forest import forest
 from itbs_geno.interpret import counted, gene_category
 from itbs_geno.knowledge import Knowledge
@@ -44,37 +56,47 @@ class _Citations:
                  "checked": refs[k].checked} for i, k in enumerate(self.order)]
 
 
-def view(result: SampleResult, knowledge: Knowledge, today: dt.date) -> dict[str, Any]:
+def view(result: SampleResult, knowledge: Knowledge, today: dt.date, name: str | None = None) -> dict[str, Any]:
     """Everything the report shows, as display-ready values in display order."""
     panel = knowledge.genes
     cite = _Citations(panel)
     findings = result.findings
     evidence = {k: v.label for k, v in panel.evidence.items()}
-    plan = [_step_view(step, cite, evidence) for step in result.plan]
-    biomarkers = [_biomarker_view(b, knowledge.labs.markers[b.marker], cite, evidence) for b in result.biomarkers]
-    genes = [_gene_view(g, findings, panel, cite, evidence) for g in panel.genes]
+    bands = plan_bands(result.plan, lambda step: _step_view(step, cite, evidence, result.biomarkers, today))
+    triggered = steps_by_subject(bands)
+    glance = glance_rows(panel, findings, triggered)
+    genes = [_gene_view(g, findings, panel, cite, evidence, triggered) for g in panel.genes]
+    biomarkers = [_biomarker_view(b, knowledge.labs.markers[b.marker], cite, triggered)
+                  for b in result.biomarkers]
     guidance = panel.guidance
     higher = counted(panel, findings)
     called = [f for f in findings if f.call.status is Status.CALLED]
+    person = person_name(result, name)
     return {
-        "sample": result.sample,
+        "sample": result.sample, "person": person, "title": f"ITBS genetics report for {person}",
+        "footer_title": Markup(css_string(f"ITBS genetics report for {person}")),
         "date": today.isoformat(),
         "tool_version": __version__,
         "panel_version": panel.version,
         "panel_date": panel.date,
         "source": _source_view(result),
         "sites": [_site_view(f, panel) for f in findings],
+        "glance": glance,
         "genes": genes,
         "summary": {
             "called": len(called), "total": len(findings),
-            "higher": [f"{f.call.gene} {panel.marker(f.call.marker_id).name} {f.literature}" for f in higher],
+            "higher": [f"{f.call.gene} {panel.marker(f.call.marker_id).name}" for f in higher],
+            "low_quality": [f"{f.call.gene} {panel.marker(f.call.marker_id).name}" for f in called
+                            if f.call.low_quality],
             "count_note": guidance.count_note,
             "itbs_note": guidance.itbs_note,
             "differs": [g["symbol"] for g in genes if g["verdict"] == "differs"],
         },
         "categories": [dataclasses.asdict(c) for c in panel.categories.values()],
         "evidence_levels": [dataclasses.asdict(e) for e in panel.evidence.values()],
-        "plan": plan,
+        "bands": bands,
+        "this_week": (bands[0]["steps"] if bands and bands[0]["id"] == "this-week" else [])[:THIS_WEEK_SHOWN],
+        "labs_given": bool(result.biomarkers),
         "biomarkers": biomarkers,
         "principles": [_guidance_item(item, cite, evidence) for item in guidance.principles],
         "approaches": [_guidance_item(item, cite, evidence) for item in guidance.approaches],
@@ -115,11 +137,12 @@ def _site_view(finding: Finding, panel: Panel) -> dict[str, Any]:
         "gene": call.gene, "marker": marker.name, "rsid": call.rsid, "status": str(call.status),
         "genotype": str(call.genotype) if call.genotype else "—", "via": call.via or "—",
         "proxy": call.proxy is not None, "flag": call.flag, "notes": list(call.notes),
+        "low_quality": call.low_quality,
     }
 
 
 def _gene_view(gene: Gene, findings: Sequence[Finding], panel: Panel, cite: _Citations,
-               evidence: dict[str, str]) -> dict[str, Any]:
+               evidence: dict[str, str], triggered: dict[str, list[str]]) -> dict[str, Any]:
     mine = [f for f in findings if f.call.gene == gene.symbol]
     category = gene_category(panel, gene, mine)
     return {
@@ -130,10 +153,9 @@ def _gene_view(gene: Gene, findings: Sequence[Finding], panel: Panel, cite: _Cit
         "symbol_mark": panel.categories[category].symbol if category else "–",
         "markers": [_finding_view(f, panel.marker(f.call.marker_id), panel, cite, evidence) for f in mine],
         "does_mean": gene.does_mean, "does_not_mean": gene.does_not_mean,
-        "plan_applies": category in panel.plan_categories,
+        "role_words": role_words(gene), "steps": triggered.get(gene.symbol, []),
+        "low_quality": any(f.call.low_quality for f in mine),
         "forest": forest(gene, {f.call.marker_id: str(f.call.genotype) if f.call.genotype else None for f in mine}),
-        "plan_without": [_plan_item(p, cite, evidence) for p in gene.plan_without],
-        "plan_with": [_plan_item(p, cite, evidence) for p in gene.plan_with],
     }
 
 
@@ -155,6 +177,7 @@ def _finding_view(finding: Finding, marker: Marker, panel: Panel, cite: _Citatio
         "meaning": finding.meaning, "effect": finding.effect, "population": finding.population,
         "citations": cite(finding.citations),
         "via": call.via, "proxy": call.proxy, "flag": call.flag, "notes": list(call.notes),
+        "low_quality": call.low_quality, "how_to_get": how_to_get(marker),
         "frequencies": [{"population": k, "value": f"{v:.2f}"} for k, v in marker.frequencies.items()],
         "genotype_plot": genotype_plot(marker, str(call.genotype) if call.genotype else None),
         "ancestry": ancestry(marker, str(call.genotype)) if call.genotype else None,
@@ -181,9 +204,15 @@ def _strand_note(marker: Marker, panel: Panel) -> str:
     return "The gene is on the plus strand: the papers' letters are the letters in your file."
 
 
-def _step_view(step: PlanStep, cite: _Citations, evidence: dict[str, str]) -> dict[str, Any]:
+def _step_view(step: PlanStep, cite: _Citations, evidence: dict[str, str],
+               biomarkers: Sequence[BiomarkerResult], today: dt.date) -> dict[str, Any]:
+    overdue = [f"{b.name.split(' (')[0]} (due {b.retest_on.isoformat()})" for b in biomarkers
+               if step.kind == "retest" and b.retest_on and b.retest_on < today]
     return {
         "kind": step.kind, "title": step.title, "why": step.why, "when": step.when, "retest": step.retest,
+        "lead": "; ".join(i.text for i in step.without) if step.kind == "basics" else
+        step.why.split(". ")[0] + "." if step.kind == "first-step" else "",
+        "gene": step.gene, "marker": step.marker, "overdue": overdue,
         "evidence": evidence.get(step.evidence, ""), "citations": cite(step.citations),
         "without": [_plan_item(p, cite, evidence) for p in step.without],
         "with_": [_plan_item(p, cite, evidence) for p in step.with_],
@@ -192,7 +221,7 @@ def _step_view(step: PlanStep, cite: _Citations, evidence: dict[str, str]) -> di
 
 
 def _biomarker_view(b: BiomarkerResult, marker: "LabMarker", cite: _Citations,
-                    evidence: dict[str, str]) -> dict[str, Any]:
+                    triggered: dict[str, list[str]]) -> dict[str, Any]:
     band = next((x for x in marker.bands if x.id == b.band), None)
     given = f"{b.value_given} {b.unit_given}"
     judged = f"{b.value:.3g} {b.unit}" if b.value < 1000 else f"{b.value:.0f} {b.unit}"
@@ -210,10 +239,7 @@ def _biomarker_view(b: BiomarkerResult, marker: "LabMarker", cite: _Citations,
         "source": band.source if band else "", "in_target": b.in_target, "severity": b.severity,
         "previous": previous, "retest_on": b.retest_on.isoformat() if b.retest_on else None,
         "retest_days": marker.retest_days, "meaning": marker.meaning, "citations": cite(marker.citations),
-        "scale": scale(b, marker),
-        "without": [_plan_item(p, cite, evidence) for p in marker.plan_without],
-        "with_": [_plan_item(p, cite, evidence) for p in marker.plan_with],
-        "safety": [_plan_item(p, cite, evidence) for p in marker.safety],
+        "scale": scale(b, marker), "steps": triggered.get(b.marker, []),
     }
 
 
@@ -226,6 +252,6 @@ def _guidance_item(item: GuidanceItem, cite: _Citations, evidence: dict[str, str
             "evidence": evidence[item.evidence], "citations": cite(item.citations)}
 
 
-def html(result: SampleResult, knowledge: Knowledge, today: dt.date) -> str:
+def html(result: SampleResult, knowledge: Knowledge, today: dt.date, name: str | None = None) -> str:
     """The self-contained HTML report (inline CSS, no scripts, nothing fetched)."""
-    return page("report.html", view(result, knowledge, today))
+    return page("report.html", view(result, knowledge, today, name))

@@ -17,8 +17,10 @@ from itbs_geno.result_json import as_json
 
 
 def write(results: list[SampleResult], knowledge: Knowledge, input_path: Path, output: str | None,
-          json_path: str | None, pdf_path: str | None, labs_path: Path | None, shareable: bool) -> list[Path]:
-    """Write each sample's outputs; returns the paths written, in order."""
+          json_path: str | None, pdf_path: str | None, labs_path: Path | None, shareable: bool,
+          person: str | None = None) -> list[Path]:
+    """Write each sample's outputs; returns the paths written, in order. `person`: the name for
+    the report's title (else read from the file)."""
     if len(results) > 1 and not (output and is_folder(output)):
         names = ", ".join(r.sample for r in results[:5]) + (", …" if len(results) > 5 else "")
         raise InputError(f"{input_path}: the file holds {len(results)} samples ({names}); choose one with "
@@ -30,7 +32,7 @@ def write(results: list[SampleResult], knowledge: Knowledge, input_path: Path, o
         json_target = _target(json_path, name, ".json") if json_path else None
         pdf_target = _target(pdf_path, name, ".pdf") if pdf_path else None
         _refuse_overwriting_inputs([html_path, json_target, pdf_target], [input_path, labs_path])
-        write_atomic(html_path, render.html(result, knowledge, today), shareable)
+        write_atomic(html_path, render.html(result, knowledge, today, person), shareable)
         written.append(html_path)
         if json_target:
             text = json.dumps(as_json(result, knowledge.genes), indent=2, ensure_ascii=False, allow_nan=False)

@@ -5,6 +5,7 @@ from typing import Any
 from itbs_geno import __version__
 from itbs_geno.model import BiomarkerResult, Finding, PlanItem, PlanStep, SampleResult, Status
 from itbs_geno.panel import Marker, Panel
+from itbs_geno.plan import BANDS
 
 
 def as_json(result: SampleResult, panel: Panel) -> dict[str, Any]:
@@ -52,7 +53,7 @@ def _marker_json(finding: Finding, marker: Marker) -> dict[str, Any]:
         "literature_genotype": finding.literature,
         "proxy": None if proxy is None else {"rsid": proxy.rsid, "r2": proxy.r2,
                                              "population": proxy.population, "source": proxy.source},
-        "flag": call.flag, "notes": list(call.notes),
+        "flag": call.flag, "notes": list(call.notes), "low_quality": call.low_quality,
     }
 
 
@@ -63,6 +64,7 @@ def _step_json(step: PlanStep) -> dict[str, Any]:
         return [{"text": i.text, "evidence": i.evidence, "citations": list(i.citations)} for i in found]
 
     return {
+        "band": step.band, "band_label": BANDS[step.band],
         "kind": step.kind, "title": step.title, "why": step.why, "when": step.when,
         "gene": step.gene, "biomarker": step.marker, "retest": step.retest or None,
         "evidence": step.evidence or None, "citations": list(step.citations),

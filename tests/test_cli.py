@@ -38,7 +38,7 @@ def test_report_writes_html_and_json(tmp_path):
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ""                       # messages go to stderr
     assert f"Wrote {out}" in result.stderr
-    assert "<h1>Genetic report: genome_Synthetic_Runner_v5_Full_20261125</h1>" in out.read_text()
+    assert "<h1>ITBS genetics report for Synthetic Runner</h1>" in out.read_text()
     data = json.loads(js.read_text())
     assert data["sample"] == "genome_Synthetic_Runner_v5_Full_20261125"
     assert data["source"]["member"] == "genome_Synthetic_Runner_v5_Full_20261125.txt"

@@ -77,11 +77,12 @@ def test_report_content(panel, knowledge):
     page = report(knowledge)
     for gene in ("COL5A1", "COL1A1", "IL6", "MMP3", "ACTN3"):
         assert f'id="gene-{gene}"' in page
-    assert "Your genotype: <strong>TT</strong> on the plus strand, written <strong>XX</strong> in the papers" in page
-    assert "Genotypes linked to higher risk in the studies: 3" in page
+    assert ('Your <a href="#g-genotype">genotype</a>: <strong>TT</strong> on the <a href="#g-strand">plus strand</a>, '
+            'written <strong>XX</strong> in the papers') in page
+    assert "in the studies: 3 of your 6 markers, a count and not a score" in page
     assert "rs679620 is in the file, but its linkage" in page
     assert "GRCh37 — from the data" in page
-    assert "Made 2026-11-25" in page
+    assert "<dt>Made</dt><dd>2026-11-25</dd>" in page
     assert "Input SHA-256" in page and re.search(r"[0-9a-f]{64}", page)
     assert page.count('<li id="ref-') >= 10
 
@@ -103,6 +104,8 @@ def test_input_text_is_escaped(panel, knowledge):
     source = dataclasses.replace(result.source, name=hostile)
     page = report(knowledge, sample=hostile, source=source)
     assert "<script>alert(1)" not in page and "<img src=x" not in page
+    footer = page.split('@bottom-left { content: "', 1)[1].split('"; }', 1)[0]   # the print footer's CSS string
+    assert footer.startswith("ITBS genetics report for ") and not set(footer) & set("<>\"'")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 

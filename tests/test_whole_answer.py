@@ -45,7 +45,8 @@ def test_the_report_view_prints_the_plan_it_is_given(knowledge):
     from itbs_geno.model import PlanStep
     [result] = pipeline.analyse(GENOME, knowledge)
     mine = dataclasses.replace(result, plan=(PlanStep("gene", "A step only this test wrote", "Because."),))
-    assert [s["title"] for s in view(mine, knowledge, dt.date(2026, 11, 30))["plan"]] == ["A step only this test wrote"]
+    bands = view(mine, knowledge, dt.date(2026, 11, 30))["bands"]
+    assert [s["title"] for b in bands for s in b["steps"]] == ["A step only this test wrote"]
 
 
 def _imports(module: str) -> set[str]:
