@@ -65,7 +65,7 @@ def genotype_plot(marker: Marker, yours: str | None) -> dict[str, Any]:
     described = "; ".join(f"{r['population']}: " + ", ".join(f"{s['genotype']} {s['percent']}" for s in r["segments"])
                           for r in rows)
     return {"id": re.sub(r"[^A-Za-z0-9]", "-", marker.id), "rows": rows, "height": len(rows) * 22 + 26,
-            "genotypes": genotypes, "yours": yours,
+            "genotypes": genotypes, "yours": yours, "rsid": marker.rsid,
             "description": described, "legend_y": len(rows) * 22 + 14}
 
 

@@ -58,7 +58,10 @@ def glance_rows(panel: Panel, findings: Sequence[Finding], step_ids: dict[str, l
         no_calls = [f for f in mine if f.call.status is Status.NO_CALL]
         if category:
             meta = panel.categories[category]
-            state = {"symbol": meta.symbol, "word": meta.label, "note": ""}
+            # a gene read from one of its markers says what happened to the others
+            others = [f"{f.call.rsid}: {'no call' if f.call.status is Status.NO_CALL else 'not tested'}"
+                      for f in mine if f.call.status is not Status.CALLED]
+            state = {"symbol": meta.symbol, "word": meta.label, "note": "; ".join(others)}
         elif no_calls:
             reason = next((f.call.flag for f in no_calls if f.call.flag), "the file gives no genotype there")
             state = {"symbol": "?", "word": "No call", "note": reason}

@@ -210,7 +210,7 @@ def _step_view(step: PlanStep, cite: _Citations, evidence: dict[str, str],
                if step.kind == "retest" and b.retest_on and b.retest_on < today]
     return {
         "kind": step.kind, "title": step.title, "why": step.why, "when": step.when, "retest": step.retest,
-        "lead": "; ".join(i.text for i in step.without) if step.kind == "basics" else
+        "lead": "; ".join(i.text for i in step.without) + "." if step.kind == "basics" else
         step.why.split(". ")[0] + "." if step.kind == "first-step" else "",
         "gene": step.gene, "marker": step.marker, "overdue": overdue,
         "evidence": evidence.get(step.evidence, ""), "citations": cite(step.citations),

@@ -295,4 +295,5 @@ def _cell_view(finding: Finding, panel: Panel, coach: bool) -> dict[str, Any]:
         "short": meta.short if meta else str(finding.call.status),
         "genotype": None if coach or finding.call.genotype is None else str(finding.call.genotype),
         "literature": None if coach else finding.literature,
+        "low_quality": finding.call.low_quality,      # shown, but not in the higher-risk count
     }
