@@ -12,7 +12,8 @@ from itbs_geno.plan import BANDS
 
 # Vendor download names: 23andMe "genome_Jane_Doe_v5_Full_20261125", or the same without the version.
 _VENDOR_NAME = re.compile(r"^genome_(?P<name>.+?)(?:_v\d+)?(?:_Full)?(?:_\d{6,14})?$", re.IGNORECASE)
-_GENERIC = re.compile(r"^(genome|ancestrydna|dna|raw[_ -]?data|myheritage|ftdna|livingdna|sample|data)\b",
+# File names that name a vendor or a format, not a person: shown as they are.
+_GENERIC = re.compile(r"^(genome|dna|raw[_ -]?data|sample|data)\b|23andme|ancestry|myheritage|ftdna|livingdna",
                       re.IGNORECASE)
 THIS_WEEK_SHOWN = 3
 
@@ -26,7 +27,7 @@ def person_name(result: SampleResult, given: str | None = None) -> str:
     found = _VENDOR_NAME.match(sample)
     if found and not found.group("name").isdigit():
         sample = found.group("name")
-    elif _GENERIC.match(sample) and result.source.format != "vcf":
+    elif _GENERIC.search(sample) and result.source.format != "vcf":
         return sample
     return re.sub(r"[_\s]+", " ", sample).strip() or result.sample
 

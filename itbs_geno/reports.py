@@ -35,7 +35,7 @@ def write(results: list[SampleResult], knowledge: Knowledge, input_path: Path, o
         write_atomic(html_path, render.html(result, knowledge, today, person), shareable)
         written.append(html_path)
         if json_target:
-            text = json.dumps(as_json(result, knowledge.genes), indent=2, ensure_ascii=False, allow_nan=False)
+            text = json.dumps(as_json(result, knowledge.genes, person), indent=2, ensure_ascii=False, allow_nan=False)
             write_atomic(json_target, text + "\n", shareable)
             written.append(json_target)
         if pdf_target:

@@ -3,16 +3,19 @@
 from typing import Any
 
 from itbs_geno import __version__
+from itbs_geno.first_screen import person_name
 from itbs_geno.model import BiomarkerResult, Finding, PlanItem, PlanStep, SampleResult, Status
 from itbs_geno.panel import Marker, Panel
 from itbs_geno.plan import BANDS
 
 
-def as_json(result: SampleResult, panel: Panel) -> dict[str, Any]:
-    """One sample as DESIGN.md's JSON result; fields may be added, never change meaning."""
+def as_json(result: SampleResult, panel: Panel, person: str | None = None) -> dict[str, Any]:
+    """One sample as DESIGN.md's JSON result; fields may be added, never change meaning.
+    `person`: the name the report's title uses (given, or read from the file)."""
     source = result.source
     return {
         "sample": result.sample,
+        "person": person_name(result, person),
         "source": {
             "path": source.path, "format": source.format, "build": source.build,
             "build_basis": source.build_basis, "compression": source.compression,

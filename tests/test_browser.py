@@ -39,8 +39,8 @@ def pages(tmp_path_factory):
     itbs = [sys.executable, "-m", "itbs_geno"]
     subprocess.run([*itbs, "report", str(SAMPLE), "--labs", str(SAMPLES / "sample_labs.csv"),
                     "-o", str(folder / "report.html"), "--pdf", str(folder / "report.pdf")], check=True, cwd=ROOT)
-    subprocess.run([*itbs, "report", str(SAMPLE), "-o", str(folder / "nolabs.html"), "--pdf", str(folder / "nolabs.pdf")],
-                   check=True, cwd=ROOT)
+    subprocess.run([*itbs, "report", str(SAMPLE), "-o", str(folder / "nolabs.html"),
+                    "--pdf", str(folder / "nolabs.pdf")], check=True, cwd=ROOT)
     subprocess.run([*itbs, "batch", str(SAMPLES / "synthetic_23andme.txt"), str(SAMPLES / "synthetic_ancestry.txt"),
                     "-o", str(folder / "team"), "--jobs", "1", "--coach-view"], check=True, cwd=ROOT)
     return folder
@@ -171,7 +171,7 @@ def test_vcf_report_flags_low_quality_and_names_the_no_call(browser, vcf_pages):
     actn3 = next(m for m in data["markers"] if m["gene"] == "ACTN3")
     assert actn3["genotype"] == "TT" and actn3["result"] == "higher" and actn3["low_quality"] is True
     assert not any(step["gene"] == "ACTN3" for step in data["plan"])      # a doubted call sets no step
-    for size, (width, height) in WIDTHS.items():
+    for width, height in WIDTHS.values():
         page, seen = open_page(browser, vcf_pages / "jane.html", width, height)
         assert_clean(seen)
         assert page.locator("h1").inner_text() == "ITBS genetics report for Jane Doe"
