@@ -1,20 +1,23 @@
 """The readers, one module per format, and the one rule that picks the reader for a file.
 
-Every reader is a module with the names in reader.Reader: NAME, LABEL, WORDS (the words by
-which a file's comment lines name the vendor), sniff(head) -> Claim and
-read(path, opened, wanted) -> Read. No reader knows another; sniff grades its own claim:
-Claim.NAMED (the comments name the vendor) > Claim.SHAPE (a column layout only this vendor
-writes) > Claim.TABLE (any table of the usual columns). The strongest claim wins; two at the
-top are refused as ambiguous. A file whose comments name a vendor that does not claim it is
-refused, whatever else claims it.
+Every reader is a module with the names of reader.Reader: NAME, LABEL, WORDS (lower-case
+words by which a file's comment lines name the vendor), sniff(head) -> Claim, and
+read(path, opened, wanted) -> Read (each sample's rows at the panel sites, and the file's
+facts). No reader knows another: each grades its own claim, Claim.NAMED (the comments name
+the vendor, or the first line the format) > Claim.SHAPE (a column layout only this vendor
+writes) > Claim.TABLE (a table of the usual columns, from anyone). The strongest claim wins
+and two at the top are refused as ambiguous, so the order of SOURCES does not matter. A
+file whose comments name a vendor (its WORDS) whose reader does not claim it is refused,
+whatever else would read it.
 
-To add a vendor:
-1. write sources/<vendor>.py: NAME, LABEL, STRAND, WORDS, a _table.Layout, sniff() returning
-   Claim.NAMED when names(head, WORDS), and read() = read_table(path, opened, wanted,
-   Table(NAME, LABEL, STRAND, layout)) (copy livingdna.py, 30 lines);
-2. import it here and add it to SOURCES (one line);
-3. add a fixture encoding the mini-panel to tests/data/formats and its line to FIXTURES in
-   tests/test_sources.py; the tests check that exactly that reader claims it and reads it.
+To add a vendor (three places; tests/test_readers.py adds one this way and reads a file with it):
+1. a module sources/<vendor>.py, about 30 lines: copy livingdna.py and change NAME, LABEL,
+   STRAND ("declared" when the file states the plus strand, "documented" when only the vendor
+   does), WORDS and the _table.Layout (columns, separator, chromosome codes);
+2. one entry in SOURCES below (and its name in the import line above it);
+3. a fixture in tests/data/formats encoding the mini-panel of tests/test_sources.py, and its
+   line in FIXTURES there: the tests then check that exactly this reader claims it and reads it.
+Nothing else changes: the pipeline, calling and the report know readers only through Read.
 """
 
 from pathlib import Path
@@ -37,12 +40,12 @@ SOURCES: tuple[Reader, ...] = (twentythree, ancestry, myheritage, ftdna, livingd
 def claimants(head: list[str]) -> list[Reader]:
     """The readers with the strongest claim on this head: one, or several when it is ambiguous,
     or none (nothing claims it, or the comments name a vendor whose reader does not claim it)."""
-    grades = {source: source.sniff(head) for source in SOURCES}
-    named = [source for source in SOURCES if names(head, source.WORDS)]
-    if named and not any(grades[source] for source in named):
-        return []
-    top = max(grades.values(), default=Claim.NONE)
-    return [source for source, grade in grades.items() if grade and grade == top]
+    grades = [(source, source.sniff(head)) for source in SOURCES]
+    named = [grade for source, grade in grades if names(head, source.WORDS)]
+    if named and not any(named):
+        return []                        # the file names a vendor whose reader does not recognise it
+    top = max((grade for _, grade in grades), default=Claim.NONE)
+    return [source for source, grade in grades if grade and grade == top]
 
 
 def detect(path: Path, head: list[str], refusal: InputError | None = None) -> Reader:

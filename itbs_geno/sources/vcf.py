@@ -53,31 +53,13 @@ def read(path: Path, opened: Opened, wanted: Wanted) -> Read:
     compression = _compression(path)
     targets = list(wanted.targets)
     bcf = _is_bcf(path, compression)
-    index = vcf_index.kind(path) if compression == "bgzf" else None     # only BGZF is indexed
-    ignored: tuple[str, ...] = ()
-    parsed = None                                # the index, when it may be used
-    if index:
-        parsed, mismatch = vcf_index.usable(path, index)
-        if mismatch:
-            # htslib would trust it and silently miss records, or fail mid-block: read the whole file instead.
-            index, parsed, ignored = None, None, (f"{mismatch[:-1]} ({rebuild(path, bcf)}).",)
-    scanned: tuple[bytes, int] | None = None
-    feed: Iterable[bytes] | None = None
-    if not bcf and parsed is None:
-        # An unindexed text VCF: a fast text pass keeps the few records near the sites.
-        scanned = vcf_scan.prefilter(path, compression, targets)
-        feed = [scanned[0]]
-    elif not bcf and parsed is not None:
-        _check_what_htslib_reads(path, compression, parsed, targets)
-    elif parsed is None:
-        feed = vcf_bcf.stream(path, compression)      # each record's length checked before htslib reads it
-    found = vcf_pysam.read_with(path, feed, index and f"{path.name}.{index}", bcf,
-                                lambda vf: _gather(path, vf, targets, bcf, parsed, index if feed is None else None))
-    records = scanned[1] if scanned else found.records
+    way = _way(path, compression, bcf, targets)
+    found = vcf_pysam.read_with(path, way.feed, way.index and f"{path.name}.{way.index}", bcf,
+                                lambda vf: _gather(path, vf, targets, bcf, way))
     build, basis, warnings = builds.decide(
         _build_from_data(found.seen), builds.from_contigs(found.contigs), builds.from_header(found.header),
         kinds=("the data", "the ##contig lengths", "the header"))
-    warnings = ignored + warnings
+    warnings = way.ignored + warnings
     if build and build not in wanted.builds:
         warnings += ((f"The file is on {build}, for which the panel has no positions; a VCF is "
                       f"matched by position, so no panel site could be read."),)
@@ -85,21 +67,50 @@ def read(path: Path, opened: Opened, wanted: Wanted) -> Read:
     for target in (t for t in targets if t.build == build):
         for sample, at_site in vcf_calls.rows_for(target, found.seen.get(target, []), found.samples).items():
             rows[sample].extend(at_site)
+    records = way.scanned[1] if way.scanned else found.records
     return Read(found.format.lower(), found.format, found.samples, rows, compression, None, build, basis,
                 warnings, records, None, "", STRAND, found.index, variant_only=True)
 
 
-def _gather(path: Path, vf: Any, targets: list[Target], bcf: bool, parsed: vcf_index.Index | None,
-            index: str | None) -> _Found:
-    """Inside pysam's error handling: the header, and the records near each target, copied out.
-    `index`: the kind of index pysam opened the file with, if it was opened on the path."""
+@dataclass(frozen=True)
+class _Way:
+    """How pysam will read the file: on its path (through the index, or whole), or on a feed of bytes."""
+    index: str | None                            # "tbi" or "csi": the index that may be used
+    parsed: vcf_index.Index | None               # that index, as read by us
+    ignored: tuple[str, ...]                     # why an index beside the file is not used
+    scanned: tuple[bytes, int] | None            # an unindexed text VCF: (the records near the sites, records)
+    feed: Iterable[bytes] | None                 # bytes for pysam instead of the path
+
+
+def _way(path: Path, compression: str, bcf: bool, targets: list[Target]) -> _Way:
+    index = vcf_index.kind(path) if compression == "bgzf" else None     # only BGZF is indexed
+    parsed = None
+    ignored: tuple[str, ...] = ()
+    if index:
+        parsed, mismatch = vcf_index.usable(path, index)
+        if mismatch:
+            # htslib would trust it and silently miss records, or fail mid-block: read the whole file instead.
+            index, parsed, ignored = None, None, (f"{mismatch[:-1]} ({rebuild(path, bcf)}).",)
+    if not bcf and parsed is None:
+        # An unindexed text VCF: a fast text pass keeps the few records near the sites.
+        scanned = vcf_scan.prefilter(path, compression, targets)
+        return _Way(index, parsed, ignored, scanned, [scanned[0]])
+    if not bcf and parsed is not None:
+        _check_what_htslib_reads(path, compression, parsed, targets)
+        return _Way(index, parsed, ignored, None, None)
+    # each record's length checked before htslib reads it
+    return _Way(index, parsed, ignored, None, None if parsed else vcf_bcf.stream(path, compression))
+
+
+def _gather(path: Path, vf: Any, targets: list[Target], bcf: bool, way: _Way) -> _Found:
+    """Inside pysam's error handling: the header, and the records near each target, copied out."""
     samples = tuple(vf.header.samples)
     if not samples:
         raise InputError(f"{path}: the VCF has no sample columns (sites only), so there are no genotypes to read")
     vcf_scan.check_samples(path, len(samples))       # a BCF's header is only read by pysam
-    if bcf and parsed is not None:
-        _check_what_htslib_reads_in_bcf(path, parsed, targets, list(vf.header.contigs))
-    index = index if vf.index is not None else None
+    if bcf and way.parsed is not None:
+        _check_what_htslib_reads_in_bcf(path, way.parsed, targets, list(vf.header.contigs))
+    index = way.index if way.feed is None and vf.index is not None else None
     records, seen = _collect(vf, targets, indexed=index is not None)
     # Only the lines that name the reference: command lines often mention other builds.
     header = [line for line in str(vf.header).splitlines()

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from itbs_geno.genotype import from_alleles
-from itbs_geno.model import RawCall
+from itbs_geno.model import Genotype, RawCall
 from itbs_geno.sources.vcf_pysam import Record
 from itbs_geno.sources.vcf_sites import SYMBOLIC, Target
 
@@ -64,9 +64,8 @@ def _row(target: Target, record: Record, sample: str, alleles: Sequence[str | No
         extra.append(f"the file names this site {record.id}; it was matched by position and REF")
     label = record.id if record.id in known else None
 
-    def row(genotype_text: str, problem: str | None = None, alleles: list[str] | None = None) -> RawCall:
-        genotype = from_alleles(alleles) if alleles else None
-        return RawCall(target.rsid, target.chrom, target.pos, genotype, genotype_text, problem, label, tuple(extra))
+    def row(shown: str, problem: str | None = None, genotype: Genotype | None = None) -> RawCall:
+        return RawCall(target.rsid, target.chrom, target.pos, genotype, shown, problem, label, tuple(extra))
 
     if alleles is None:
         return row(text, "the record has no GT field")
@@ -78,7 +77,7 @@ def _row(target: Target, record: Record, sample: str, alleles: Sequence[str | No
     odd = [a for a in bases if a.startswith("<") or a == "*"]
     if odd:
         return row(text, f"GT {text} names the allele {odd[0]}, which is not a base")
-    return row(f"GT {text}", alleles=bases)
+    return row(f"GT {text}", genotype=from_alleles(bases))
 
 
 def _snp_row(target: Target, record: Record, sample: str) -> RawCall:
