@@ -52,13 +52,15 @@ def call_marker(marker: Marker, rows: Sequence[RawCall], build: str | None, min_
     own = _rows_at(marker.ids, marker.chromosome, marker.positions.get(build or ""), rows)
     if own:
         return _call_from_rows(marker, own, build)
+    # (proxy, r²) for the proxies whose documented linkage is strong enough, the strongest first
     usable = sorted(((p, p.r2) for p in marker.proxies if p.r2 is not None and p.r2 >= min_r2),
                     key=lambda pair: -pair[1])
     for proxy, r2 in usable:
         found = _rows_at((proxy.rsid,), marker.chromosome, proxy.positions.get(build or ""), rows)
         if found:
             return _call_from_proxy(marker, proxy, r2, found)
-    unused = [p.rsid for p in marker.proxies if p not in [proxy for proxy, _ in usable]
+    used = {proxy.rsid for proxy, _ in usable}
+    unused = [p.rsid for p in marker.proxies if p.rsid not in used
               and _rows_at((p.rsid,), marker.chromosome, p.positions.get(build or ""), rows)]
     notes = tuple(f"{rsid} is in the file, but its linkage with {marker.name} is not documented "
                   f"well enough (r² ≥ {min_r2:g}) to stand in for it" for rsid in unused)
