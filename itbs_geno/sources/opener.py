@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import cast
 
 from itbs_geno.errors import InputError
 
@@ -37,6 +37,8 @@ LINE_SLACK = 10_000                      # a few thousand blank lines at the end
 GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 DEFLATE64 = 9                            # Windows Explorer's method for big files; zipfile cannot read it
+# A file's bytes as gzip, zipfile, open(..., "rb") or the Deflate64 reader give them.
+Binary = io.BufferedIOBase | io.RawIOBase
 _READABLE_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA, DEFLATE64)
 _PATCHED_DATA, _STRONG_ENCRYPTION = 0x20, 0x40
 # What zipfile and the decompressors raise on a damaged archive or member: a bad CRC, a local header
@@ -159,9 +161,11 @@ def _check_directory_size(path: Path) -> None:
 
 
 @contextmanager
-def _open_member(path: Path, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> Iterator[BinaryIO]:
+def _open_member(path: Path, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> Iterator[Binary]:
     try:
-        raw = _Deflate64(path, member) if member.compress_type == DEFLATE64 else archive.open(member)
+        # typeshed says ZipFile.open gives IO[bytes]; for reading it is a ZipExtFile (a BufferedIOBase)
+        raw: Binary = (_Deflate64(path, member) if member.compress_type == DEFLATE64
+                       else cast(zipfile.ZipExtFile, archive.open(member)))
     except _ZIP_ERRORS:
         raise InputError(f"{path}: the zip archive is truncated or damaged; download it again") from None
     with raw:
@@ -173,9 +177,9 @@ class _Deflate64(io.RawIOBase):
     with inflate64 and checked like zipfile checks its own: the local header, the size, the CRC-32."""
 
     def __init__(self, path: Path, member: zipfile.ZipInfo):
-        import inflate64                               # only needed for this rare method
+        import inflate64  # only needed for this rare method
 
-        self._file = open(path, "rb")
+        self._file = open(path, "rb")                  # noqa: SIM115 (kept open until close())
         try:
             self._file.seek(member.header_offset)
             header = self._file.read(30)
@@ -225,7 +229,7 @@ class _Deflate64(io.RawIOBase):
         super().close()
 
 
-def _opened(path: Path, raw: BinaryIO, compression: str, member: str | None, limit: int) -> Opened:
+def _opened(path: Path, raw: Binary, compression: str, member: str | None, limit: int) -> Opened:
     text = _decode(path, raw)
     lines = _split_lines(path, text, limit)
     head, refusal = _head(lines)
@@ -287,7 +291,7 @@ def _split_lines(path: Path, text: io.TextIOWrapper, limit: int) -> Iterator[str
         yield pending
 
 
-def _decode(path: Path, raw: BinaryIO) -> io.TextIOWrapper:
+def _decode(path: Path, raw: Binary) -> io.TextIOWrapper:
     buffered = io.BufferedReader(raw) if not isinstance(raw, io.BufferedReader) else raw
     try:
         bom = buffered.peek(4)[:4]

@@ -12,7 +12,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from itbs_geno.errors import InputError
-from itbs_geno.sources.vcf_scan import MAX_HEADER, MAX_LINE, _damaged, _gunzipped, _plain
+from itbs_geno.sources.vcf_scan import (
+    MAX_HEADER,
+    MAX_LINE,
+    _damaged,
+    _gunzipped,
+    _plain,
+)
 
 _MAGIC = 5
 

@@ -17,7 +17,6 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
 # BGZF's end-of-file marker: an empty block (SAM/BAM spec §4.1.2).
 BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
 MAX_INDEX = 256 << 20          # a whole-genome gVCF's index is a few MB decompressed

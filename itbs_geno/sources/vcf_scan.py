@@ -43,7 +43,10 @@ def prefilter(path: Path, compression: str, targets: Iterable[Target]) -> tuple[
     for t in targets:
         wanted.setdefault(t.chrom.encode(), []).append((t.first, t.end))
     last_end = {c: max(e for _, e in ivs) for c, ivs in wanted.items()}
-    header, kept, records, chroms = [], {}, 0, []
+    header: list[bytes] = []
+    kept: dict[bytes, None] = {}
+    chroms: list[bytes] = []
+    records = 0
     previous: bytes | None = None          # the last record before the current block
     try:
         for block in _blocks(path, compression):
@@ -234,7 +237,8 @@ _HEADER_LINES = re.compile(rb"(?:#[^\n]*\n)*")
 def _take_header(path: Path, block: bytes, header: list[bytes]) -> bytes:
     """Moves the header lines at the start of `block` to `header` (as one piece: a file of millions
     of "#" lines must not become millions of objects); returns the rest."""
-    position = _HEADER_LINES.match(block).end()
+    match = _HEADER_LINES.match(block)              # (#...\n)* matches every block, if only in 0 bytes
+    position = match.end() if match else 0
     if position:
         header.append(block[:position])
     if sum(map(len, header)) > MAX_HEADER:
