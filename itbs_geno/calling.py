@@ -145,7 +145,8 @@ def _allele_problem(marker: Marker, genotype: Genotype) -> str | None:
                 f"turned into a repeat length without the vendor's probe design")
     if alleles & INDEL:
         return f'"{shown}" is an insertion/deletion code, but this site is a single-base SNP'
-    problem = f'"{shown}" holds an allele that is not one of this SNP\'s plus-strand alleles ({marker.ref}/{marker.alt})'
+    problem = (f'"{shown}" holds an allele that is not one of this SNP\'s plus-strand alleles '
+               f'({marker.ref}/{marker.alt})')
     if not marker.palindromic and set(complement(genotype).alleles) <= expected:
         return (f"{problem}; read from the other strand it would match them, so the file may not be "
                 f"on the plus strand: not interpreted")

@@ -9,7 +9,7 @@ import pytest
 from itbs_geno import calling, pipeline, sources
 from itbs_geno.errors import FormatError, InputError
 from itbs_geno.model import RawCall, Status
-from itbs_geno.pipeline import analyse
+from itbs_geno.pipeline import read_calls
 from itbs_geno.sources import _table, claimants, detect, vcf_calls, vcf_pysam
 from itbs_geno.sources.reader import Claim
 
@@ -93,7 +93,7 @@ def test_a_new_vendor_is_one_module_and_one_registry_entry(tmp_path, monkeypatch
     fixture = tmp_path / "acme_export.txt"
     fixture.write_text(FAKE_FIXTURE)                               # 3. the fixture
 
-    [result] = analyse(fixture, panel)
+    [result] = read_calls(fixture, panel)
     assert (result.sample, result.source.format, result.source.format_label) == ("acme_export", "acme", "Acme Genomics")
     assert (result.source.variants, result.source.no_calls, result.source.build) == (3, 1, "GRCh37")
     actn3 = next(f.call for f in result.findings if f.call.rsid == "rs1815739")
@@ -101,7 +101,7 @@ def test_a_new_vendor_is_one_module_and_one_registry_entry(tmp_path, monkeypatch
     # without the registry entry, the file is refused as today
     monkeypatch.setattr(sources, "SOURCES", tuple(s for s in sources.SOURCES if s is not acme))
     with pytest.raises(FormatError, match="not a recognised genotype file"):
-        analyse(fixture, panel)
+        read_calls(fixture, panel)
 
 
 def boom(*args, **kwargs):
@@ -115,24 +115,24 @@ def boom(*args, **kwargs):
 ])
 def test_a_bug_while_reading_a_vcf_is_not_called_a_malformed_record(tmp_path, monkeypatch, panel, module, name):
     path = Vcf().write(tmp_path)
-    assert analyse(path, panel)                                     # the file itself is fine
+    assert read_calls(path, panel)                                     # the file itself is fine
     monkeypatch.setattr(module, name, boom)
     with pytest.raises(KeyError, match="a bug of ours"):
-        analyse(path, panel)
+        read_calls(path, panel)
 
 
 @pytest.mark.parametrize("module, name", [(_table, "_raw_call"), (_table, "read_rows"), (pipeline, "call_panel")])
 def test_a_bug_while_reading_a_consumer_file_propagates(monkeypatch, panel, module, name):
     monkeypatch.setattr(module, name, boom)
     with pytest.raises(KeyError, match="a bug of ours"):
-        analyse(SAMPLES / "synthetic_23andme.txt", panel)
+        read_calls(SAMPLES / "synthetic_23andme.txt", panel)
 
 
 def test_htslib_errors_are_still_bad_input(tmp_path, panel):
     path = tmp_path / "bad.vcf"
     path.write_text(Vcf().text().replace("\tGT\t", "\tGT\t0/x:", 1))
     with pytest.raises(InputError, match="a malformed VCF record"):
-        analyse(path, panel)
+        read_calls(path, panel)
 
 
 def test_assume_ref_fills_a_verified_site_the_file_leaves_out(panel):
@@ -148,8 +148,8 @@ def test_assume_ref_fills_a_verified_site_the_file_leaves_out(panel):
 
 
 def test_assume_ref_does_not_apply_to_a_file_that_lists_every_tested_site(panel):
-    plain = analyse(SAMPLES / "synthetic_23andme.txt", panel)
-    assumed = analyse(SAMPLES / "synthetic_23andme.txt", panel, assume_ref=True)
+    plain = read_calls(SAMPLES / "synthetic_23andme.txt", panel)
+    assumed = read_calls(SAMPLES / "synthetic_23andme.txt", panel, assume_ref=True)
     assert assumed == plain
     assert not any("--assume-ref" in w for w in assumed[0].source.warnings)
 

@@ -54,10 +54,9 @@ def detect(path: Path, head: list[str], refusal: InputError | None = None) -> Re
     `refusal`: why the opener stopped short of a full head (text no consumer file has). A VCF
     or BCF reader reads the file again with limits of its own; a table reader that claims the
     short head meets the refusal when it reads on; failing a claim, the refusal is the answer."""
-    if any(line.strip() for line in head):
-        found = claimants(head)
-        if len(found) == 1:
-            return found[0]
+    found = claimants(head) if any(line.strip() for line in head) else []
+    if len(found) == 1:
+        return found[0]
     if refusal:
         raise refusal
     if not any(line.strip() for line in head):

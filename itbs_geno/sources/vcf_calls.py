@@ -153,7 +153,8 @@ def _read_indel(target: Target, record: Record) -> _Indel | None:
         return None
     bases = [a.upper() for a in record.alts or () if not _is_symbolic(a)]
     if bases and all(len(a) == len(record.ref) for a in bases):
-        changed = {record.pos + i for a in bases for i, (x, y) in enumerate(zip(record.ref.upper(), a, strict=True)) if x != y}
+        changed = {record.pos + i for a in bases
+                   for i, (x, y) in enumerate(zip(record.ref.upper(), a, strict=True)) if x != y}
         if not any(first <= p <= last for p in changed):
             return None                      # a SNV next to the run (at the anchor, say) is not the repeat
     # The reference from the record's first base (or the anchor) to the base after the run: the

@@ -82,8 +82,8 @@ def usable(path: Path, kind: str) -> tuple[Index | None, str | None]:
             index = _load(Path(f"{path}.{kind}"))
             if index.end is None or _ends_in_last_block(path, index.end >> 16):
                 return index, None
-            why = f"The index {name} does not end where the file does (it was made for another file, or " \
-                  f"before this one changed)"
+            why = (f"The index {name} does not end where the file does (it was made for another file, or "
+                   f"before this one changed)")
         except (_Damaged, OSError, EOFError, zlib.error, struct.error):
             why = f"The index {name} is damaged"
     return None, f"{why}, so it was ignored and the whole file was read; rebuild it to read faster."

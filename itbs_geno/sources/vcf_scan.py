@@ -49,7 +49,8 @@ def prefilter(path: Path, compression: str, targets: Iterable[Target]) -> tuple[
     records = 0
     previous: bytes | None = None          # the last record before the current block
     try:
-        for block in _blocks(path, compression):
+        for raw in _blocks(path, compression):
+            block = raw
             if not records and block.startswith(b"#"):
                 block = _take_header(path, block, header)
                 if not block:
@@ -174,8 +175,8 @@ def check_region(path: Path, start: int, contig: bytes, end: int) -> None:
     past `end` on `contig`, with the limits above: htslib reads a line whole, however long."""
     skip, pending, size = start & 0xFFFF, [], 0    # pending: the start of a line, `size` bytes long
     try:
-        for chunk in _gunzipped(path, start >> 16, read=1 << 16):
-            chunk, skip = chunk[skip:], max(0, skip - len(chunk))
+        for inflated in _gunzipped(path, start >> 16, read=1 << 16):
+            chunk, skip = inflated[skip:], max(0, skip - len(inflated))
             _refuse_junk(path, chunk)
             if b"\n" not in chunk:
                 pending.append(chunk)
