@@ -266,7 +266,7 @@ def report(knowledge):
 
 
 def section(page, gene):
-    return page.split(f'id="gene-{gene}"', 1)[1].split("</article>", 1)[0]
+    return page.split(f'id="gene-{gene}"', 1)[1].split("</details>", 1)[0]
 
 
 @pytest.mark.parametrize("gene", ["COL5A1", "COL1A1", "IL6", "MMP3", "ACTN3"])
