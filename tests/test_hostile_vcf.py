@@ -377,7 +377,7 @@ def test_a_100_mb_line_next_to_a_site_is_refused_through_the_index(tmp_path):
     assert rss < MEMORY
 
 
-def bcf_with_a_huge_record(tmp_path, size: int) -> "Path":
+def bcf_with_a_huge_record(tmp_path, size: int):
     """The person's BCF with a copy of the COL1A1 record 2 bases on, padded by `size` newlines
     (htslib allocates and reads a record's declared length whole)."""
     raw = gzip.decompress(Vcf().write(tmp_path, name="base", kind="bcf").read_bytes())

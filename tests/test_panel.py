@@ -21,7 +21,8 @@ def panel_copy(tmp_path):
 @pytest.mark.parametrize("file, old, new, message", [
     ("ACTN3.toml", "[markers.genotypes.TT]", "[markers.genotypes.XX_removed]",
      'ACTN3.toml.markers[0].genotypes: genotype "TT" has no interpretation'),
-    ("ACTN3.toml", "GRCh38 = 66560624", "GRCh36 = 1", "ACTN3.toml.markers[0]: field 'positions' needs a GRCh38 position"),
+    ("ACTN3.toml", "GRCh38 = 66560624", "GRCh36 = 1",
+     "ACTN3.toml.markers[0]: field 'positions' needs a GRCh38 position"),
     ("ACTN3.toml", 'citations = ["zouhal2023", "shang2015"]', 'citations = ["nobody2099"]',
      "ACTN3.toml.markers[0].genotypes.CC: citation 'nobody2099' is not in references.toml"),
     ("ACTN3.toml", 'category = "higher"', 'category = "doomed"',

@@ -213,7 +213,8 @@ def test_cli_multi_sample(tmp_path):
     assert [r["sample"] for r in listed] == SQUAD
     one = runner.invoke(cli, ["report", str(path), "--sample", "Ben", "-o", str(tmp_path / "ben.html")])
     assert one.exit_code == 0 and (tmp_path / "ben.html").exists()
-    many = runner.invoke(cli, ["report", str(path), "-o", str(tmp_path / "out") + "/", "--json", str(tmp_path / "out") + "/"])
+    folder = str(tmp_path / "out") + "/"
+    many = runner.invoke(cli, ["report", str(path), "-o", folder, "--json", folder])
     assert many.exit_code == 0, many.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
         [f"{s}.html" for s in SQUAD] + [f"{s}.json" for s in SQUAD])
@@ -236,8 +237,8 @@ def test_inspect_vcf(tmp_path, panel):
 @pytest.mark.parametrize("text, message", [
     ("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n1\t1\t.\tA\tG\t.\t.\t.\n",
      "no sample columns"),
-    ("##fileformat=VCFv4.2\n##FORMAT=<ID=GT,Number=1,Type=String,Description=\"GT\">\n"
-     "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2\n1\t1\t.\tA\tG\t.\t.\t.\tGT\t0/1\n",
+    (("##fileformat=VCFv4.2\n##FORMAT=<ID=GT,Number=1,Type=String,Description=\"GT\">\n"
+      "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2\n1\t1\t.\tA\tG\t.\t.\t.\tGT\t0/1\n"),
      "malformed VCF record"),
     ("##fileformat=VCFv4.2\n1\t1\t.\tA\tG\t.\t.\t.\n", "not a readable VCF"),
 ])
