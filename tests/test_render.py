@@ -91,10 +91,10 @@ def test_report_is_self_contained(panel, knowledge):
     page = report(knowledge)
     assert "Content-Security-Policy" in page and "default-src 'none'" in page
     assert "<script" not in page.lower()
-    assert not re.search(r"""(src|srcset|action|formaction|data|poster)\s*=""", page, re.I)
-    assert not re.search(r"""<link\b|@import|url\((?!#)""", page, re.I)      # url(#id): an in-page SVG pattern
+    assert not re.search(r"""(src|srcset|action|formaction|data|poster)\s*=""", page, re.IGNORECASE)
+    assert not re.search(r"""<link\b|@import|url\((?!#)""", page, re.IGNORECASE)      # url(#id): an in-page SVG pattern
     # The only external URLs are reference links (plain <a href>), which load nothing.
-    without_links = re.sub(r"<a\b[^>]*>.*?</a>", "", page, flags=re.S)
+    without_links = re.sub(r"<a\b[^>]*>.*?</a>", "", page, flags=re.DOTALL)
     assert "http:" not in without_links and "https:" not in without_links
 
 
