@@ -72,6 +72,7 @@ class LabPanel:
     version: str
     markers: dict[str, LabMarker]
     first_step: tuple[str, ...]
+    first_step_why: str                    # why those tests first, for the plan
     combinations: tuple[Combination, ...]
 
     def find(self, name: str) -> LabMarker | None:
@@ -96,8 +97,9 @@ def load_lab_panel(panel: Panel, folder: Path | None = None) -> LabPanel:
     for key in first_step:
         if key not in markers:
             raise PanelError(f"{data.where}: first_step names '{key}', which is not a marker")
+    why = " ".join(data.get("first_step_why").split()) if first_step else ""
     combinations = tuple(_combination(t, markers, panel) for t in data.tables("combinations"))
-    return LabPanel(data.get("version"), markers, first_step, combinations)
+    return LabPanel(data.get("version"), markers, first_step, why, combinations)
 
 
 def _items(table: Table, key: str, panel: Panel) -> tuple[PlanItem, ...]:

@@ -76,13 +76,10 @@ def prioritise(knowledge: Knowledge, findings: Sequence[Finding],
         markers = [lab_panel.markers[m] for m in lab_panel.first_step]
         names = [m.name for m in markers]
         count = _NUMBERS.get(len(names), str(len(names)))
-        tests = "This blood test shows" if len(names) == 1 else f"These {count} blood tests show"
         short = ", ".join(_short(n) for n in names)
-        steps.append(PlanStep("first-step", f"Ask for {count} blood tests: {short}",
-                              f"{tests} what genes cannot: raised inflammation, low vitamin D, low iron. "
-                              "Low vitamin D and low iron stores are common in endurance runners and both can "
-                              "be corrected. With the results, this report judges them against athlete targets.",
-                              "This week", band="this-week", evidence="practice",
+        asked = "a blood test" if len(names) == 1 else f"{count} blood tests"
+        steps.append(PlanStep("first-step", f"Ask for {asked}: {short}", lab_panel.first_step_why, "This week",
+                              band="this-week", evidence="practice",
                               citations=tuple(dict.fromkeys(m.citations[0] for m in markers if m.citations))))
     retests = [b for b in biomarkers if b.retest_on or b.in_target is False]
     if retests:

@@ -167,3 +167,22 @@ def test_a_bug_in_a_batch_worker_is_reported_as_a_bug(tmp_path, monkeypatch):
     out = CliRunner().invoke(cli, ["batch", str(GENOME), "-o", str(tmp_path / "team"), "--jobs", "1"])
     assert out.exit_code == 3
     assert "internal error (KeyError" in out.stderr and "please report it" in out.stderr
+
+
+@pytest.mark.parametrize("module, name, input_name", [
+    ("itbs_geno.sources.vcf_calls", "rows_for", "vcf"),           # inside the VCF reader, pysam's file open
+    ("itbs_geno.sources._table", "_raw_call", "23andme"),         # inside the consumer-table loop
+])
+def test_a_bug_in_a_reader_exits_1_never_2(tmp_path, monkeypatch, module, name, input_name):
+    import importlib
+
+    from vcf_factory import Vcf
+
+    def broken(*args, **kwargs):
+        raise KeyError("a bug of ours")
+    monkeypatch.setattr(importlib.import_module(module), name, broken)
+    path = Vcf().write(tmp_path) if input_name == "vcf" else SAMPLES / "synthetic_23andme.txt"
+    out = CliRunner().invoke(cli, ["call", str(path)])
+    assert out.exit_code == 1, out.output
+    assert "internal error (KeyError: 'a bug of ours')" in out.stderr and "please report it" in out.stderr
+    assert "malformed" not in out.stderr
