@@ -66,7 +66,7 @@ def write(batch: Batch, outdir: Path, knowledge: Knowledge, today: dt.date,
                            (f"{athlete.id}.json", _dumps(as_json(athlete.result, panel)))):
             write_atomic(outdir / name, text, options.shareable)
             written.append(outdir / name)
-    files: dict[str, str | bytes] = team_files.calendars(batch, knowledge, today)
+    files: dict[str, str | bytes] = dict(team_files.calendars(batch, knowledge, today))
     group_by = options.group_by.strip().lower() if options.group_by else None
     views = (False, True) if options.coach_view else (False,)
     for coach in views:

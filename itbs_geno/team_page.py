@@ -18,8 +18,9 @@ from itbs_geno.panel import Panel
 from itbs_geno.sheets import display
 from itbs_geno.team_status import SEVERITY, attention, is_minor, lab_cells, squad_attention
 
-# Above this many athletes the per-gene sorted copies are left out: each copy repeats the whole
-# table, and at 500 athletes they would make the page several megabytes.
+# Above this many athletes only the athlete and needs-attention sorts are kept: each sorted copy
+# repeats the whole table (about 0.7 KB per athlete), and at 500 athletes the ten copies would
+# make the page about 4 MB (benchmarks/team_scale.py measures it).
 MANY = 100
 DIST_BAR = 260
 NO_GROUP = "(not given)"
@@ -44,7 +45,8 @@ def team_view(batch: Batch, knowledge: Knowledge, today: dt.date, coach: bool,
         "group_by": display(group_by) if group_by else None,
         "groups": _group_counts(rows) if group_by else [],
         "sorts": _sorts(rows, panel, group_by is not None), "default": _grouped(rows, group_by is not None),
-        "attention": [{"who": display(e.who), "report": None if coach or e.athlete_id is None else f"{e.athlete_id}.html",
+        "attention": [{"who": display(e.who),
+                       "report": None if coach or e.athlete_id is None else f"{e.athlete_id}.html",
                        "label": e.attention.label, "kind": e.attention.kind,
                        "text": display(e.attention.coach if coach else e.attention.what)} for e in entries],
         "calm": calm, "no_consent": [display(n) for n in batch.no_consent], "asks_consent": batch.asks_consent,
@@ -95,8 +97,8 @@ def _sorts(rows: list[dict[str, Any]], panel: Panel, grouped: bool) -> list[dict
         for i, marker in enumerate(panel.markers):
             keys.append((f"m{i}", f"{marker.gene} {marker.name}", lambda r, i=i: (
                 last if r["minor"] else notability.get(r["cells"][i]["category"], len(notability)), by_name(r))))
-    keys += [("discuss", "results to discuss", lambda r: (-(r["discuss"] or 0), r["minor"], by_name(r))),
-             ("coverage", "coverage", lambda r: (r["called"] < 0, r["called"], by_name(r)))]
+        keys += [("discuss", "results to discuss", lambda r: (-(r["discuss"] or 0), r["minor"], by_name(r))),
+                 ("coverage", "coverage", lambda r: (r["called"] < 0, r["called"], by_name(r)))]
     return [{"key": k, "label": label, "groups": _grouped(sorted(rows, key=key), grouped)} for k, label, key in keys]
 
 

@@ -96,7 +96,7 @@ def _wide_row(athlete: Athlete, knowledge: Knowledge, today: dt.date, coach: boo
                 row[f"{stem}_status"] = str(finding.call.status)
     for cell in lab_cells(athlete, knowledge, today):
         b = next(b for b in result.biomarkers if b.marker == cell.marker)
-        fields = {"band": b.band or "", "date": _iso(cell.date),
+        fields: dict[str, Any] = {"band": b.band or "", "date": _iso(cell.date),
                   "retest_on": _iso(cell.retest_on), "retest": cell.retest}
         if not coach:
             fields |= {"value": b.value, "unit": b.unit, "trend": cell.trend or ""}
@@ -107,8 +107,8 @@ def _wide_row(athlete: Athlete, knowledge: Knowledge, today: dt.date, coach: boo
 def _lab_row(athlete: Athlete, cell: LabCell, coach: bool) -> list[Any]:
     b = next(b for b in athlete.result.biomarkers if b.marker == cell.marker)
     if coach:
-        return [athlete.id, athlete.name, cell.name, cell.band or cell.word, cell.word, _iso(cell.date), cell.trend or "",
-                _iso(cell.retest_on), cell.retest]
+        return [athlete.id, athlete.name, cell.name, cell.band or cell.word, cell.word, _iso(cell.date),
+                cell.trend or "", _iso(cell.retest_on), cell.retest]
     return [athlete.id, athlete.name, cell.name, b.value, b.unit, cell.band or cell.word, cell.word, _iso(cell.date),
             cell.previous, cell.trend or "", _iso(cell.retest_on), cell.retest]
 

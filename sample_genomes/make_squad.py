@@ -77,8 +77,8 @@ def ancestry(rng: random.Random, genotypes: dict) -> str:
 def myheritage(rng: random.Random, genotypes: dict) -> str:
     """MyHeritage: comment lines, then a quoted CSV RSID,CHROMOSOME,POSITION,RESULT ("--" for a no-call)."""
     header = [f"# {NOTE}", "# MyHeritage DNA raw data.", "# This file was generated on 2026-11-25",
-              "# For each SNP, we provide the identifier, chromosome number, base pair position and genotype. "
-              "The genotype is reported on the forward (+) strand with respect to the human reference build 37.",
+              ("# For each SNP, we provide the identifier, chromosome number, base pair position and genotype. "
+               "The genotype is reported on the forward (+) strand with respect to the human reference build 37."),
               "RSID,CHROMOSOME,POSITION,RESULT"]
     rows = [f'"{i}","{c}","{p}","{g}"' for i, c, p, g in with_panel(background(rng, BACKGROUND), genotypes)
             if not g.startswith(("D", "I"))]

@@ -76,19 +76,6 @@ def test_report_in_a_browser(browser, pages, size):
     page.close()
 
 
-@pytest.mark.parametrize("name", ["team.html", "team_coach.html"])
-def test_team_page_sorts_from_the_keyboard(browser, pages, name):
-    page, seen = open_page(browser, pages / "team" / name, *WIDTHS["desktop"])
-    assert_clean(seen)
-    assert page.locator("table.default").is_visible() and not page.locator("#by-higher").is_visible()
-    page.focus("a[href='#by-higher']")
-    page.keyboard.press("Enter")
-    page.wait_for_function("location.hash === '#by-higher'")
-    assert page.locator("#by-higher").is_visible() and not page.locator("table.default").is_visible()
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
-    page.close()
-
-
 def test_pdf_has_pages_and_text(pages):
     from pypdf import PdfReader
 

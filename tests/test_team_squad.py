@@ -61,7 +61,8 @@ def test_needs_attention_comes_first_most_urgent_first(team):
     page = (team / "team.html").read_text()
     attention = page[page.index('id="attention-h"'):page.index('id="grid-h"')]
     items = attention.split("<li ")[1:]
-    assert 'class="need-doctor"' in items[0] and "Ana Ruiz" in items[0] and "Ferritin 11 ng/mL: Iron deficient" in items[0]
+    assert 'class="need-doctor"' in items[0] and "Ana Ruiz" in items[0]
+    assert "Ferritin 11 ng/mL: Iron deficient" in items[0]
     kinds = [item.split('"')[1] for item in items]
     assert kinds == sorted(kinds, key=["need-doctor", "need-overdue", "need-due", "need-discuss", "need-no-call"].index)
     assert "Ben Okafor</a></strong>: hs-CRP retest was due on 2026-08-26" in attention
@@ -101,7 +102,8 @@ def test_groups_with_counts(team):
     page = (team / "team.html").read_text()
     groups = page[page.index("Grouped by squad:"):].split("</p>")[0]
     assert [g.split("</span>")[0] for g in groups.split('class="group-count">')[1:]] == [
-        "endurance: 3 athlete(s), 3 to act on", "jumps: 2 athlete(s), 1 to act on", "sprints: 2 athlete(s), 1 to act on"]
+        "endurance: 3 athlete(s), 3 to act on", "jumps: 2 athlete(s), 1 to act on",
+        "sprints: 2 athlete(s), 1 to act on"]
     assert "squad: sprints (2 athletes)" in page and "<script" not in page
 
 
@@ -152,7 +154,8 @@ def test_retest_calendars_are_valid_all_day_events_without_values(team):
     assert not (team / "S05.ics").exists()   # no lab results, no calendar
     for name in ("team.ics", "S01.ics"):
         text = (team / name).read_bytes()
-        assert b"\r\n" in text and not any(word in text for word in (b"ng/mL", b"mg/L", b"%", b"doctor", b"overdue", b"deficient"))
+        assert b"\r\n" in text
+        assert not any(word in text for word in (b"ng/mL", b"mg/L", b"%", b"doctor", b"overdue", b"deficient"))
 
 
 def test_formula_like_cells_are_text_in_csv_and_xlsx(tmp_path):
@@ -181,7 +184,8 @@ def test_group_by_needs_a_roster_column(tmp_path):
     result = run(SAMPLES / "synthetic_23andme.txt", "-o", tmp_path / "t", "--group-by", "squad")
     assert result.exit_code == 2 and "add --roster" in result.stderr
     result = run(*squad_args(tmp_path / "t", "--group-by", "position"))
-    assert result.exit_code == 2 and "no column 'position' to group by (its free columns: squad, event, sex)" in result.stderr
+    assert result.exit_code == 2
+    assert "no column 'position' to group by (its free columns: squad, event, sex)" in result.stderr
 
 
 @pytest.mark.parametrize("cell, message", [("maybe", 'consent "maybe" should be yes or no'),
