@@ -12,12 +12,35 @@ from itbs_geno.genotype import INDEL, complement, from_alleles
 from itbs_geno.model import Call, Genotype, ProxyUse, RawCall, Status
 from itbs_geno.panel import Marker, Panel, Proxy
 
+ASSUME_REF_WARNING = ("--assume-ref: a panel site with no record in the VCF is taken to be homozygous "
+                      "reference; such calls are marked.")
 
-def call_panel(panel: Panel, rows: Sequence[RawCall], build: str | None, strand: str = "declared") -> list[Call]:
+
+def call_panel(panel: Panel, rows: Sequence[RawCall], build: str | None, strand: str = "declared",
+               assume_ref: bool = False) -> list[Call]:
+    """`assume_ref`: the file leaves out sites where the sample matches the reference (a VCF
+    read with --assume-ref), so a verified site with no row is read as homozygous reference."""
+    if assume_ref:
+        rows = [*rows, *_assumed_reference(panel, rows, build)]
     calls = [call_marker(m, rows, build, panel.min_proxy_r2) for m in panel.markers]
     if strand == "assumed":
-        calls = [_strand_unchecked(c) if m.palindromic and c.genotype else c for m, c in zip(panel.markers, calls)]
+        calls = [_strand_unchecked(c) if m.palindromic and c.genotype else c
+                 for m, c in zip(panel.markers, calls, strict=True)]
     return calls
+
+
+def _assumed_reference(panel: Panel, rows: Sequence[RawCall], build: str | None) -> list[RawCall]:
+    """A homozygous-reference row for each marker whose reference allele is verified, that has a
+    position on this build and no row of its own in the file."""
+    present = {r.id for r in rows}
+    assumed = []
+    for marker in panel.markers:
+        pos = marker.positions.get(build or "")
+        if pos is not None and marker.ref_verified and marker.rsid not in present:
+            assumed.append(RawCall(marker.rsid, marker.chromosome, pos, from_alleles([marker.ref, marker.ref]),
+                                   f"{marker.ref}/{marker.ref}",
+                                   notes=("assumed homozygous reference (--assume-ref): the VCF has no record here",)))
+    return assumed
 
 
 def _strand_unchecked(call: Call) -> Call:
@@ -29,13 +52,15 @@ def call_marker(marker: Marker, rows: Sequence[RawCall], build: str | None, min_
     own = _rows_at(marker.ids, marker.chromosome, marker.positions.get(build or ""), rows)
     if own:
         return _call_from_rows(marker, own, build)
-    usable = sorted((p for p in marker.proxies if p.r2 is not None and p.r2 >= min_r2),
-                    key=lambda p: -p.r2)
-    for proxy in usable:
+    # (proxy, r²) for the proxies whose documented linkage is strong enough, the strongest first
+    usable = sorted(((p, p.r2) for p in marker.proxies if p.r2 is not None and p.r2 >= min_r2),
+                    key=lambda pair: -pair[1])
+    for proxy, r2 in usable:
         found = _rows_at((proxy.rsid,), marker.chromosome, proxy.positions.get(build or ""), rows)
         if found:
-            return _call_from_proxy(marker, proxy, found, build)
-    unused = [p.rsid for p in marker.proxies if p not in usable
+            return _call_from_proxy(marker, proxy, r2, found)
+    used = {proxy.rsid for proxy, _ in usable}
+    unused = [p.rsid for p in marker.proxies if p.rsid not in used
               and _rows_at((p.rsid,), marker.chromosome, p.positions.get(build or ""), rows)]
     notes = tuple(f"{rsid} is in the file, but its linkage with {marker.name} is not documented "
                   f"well enough (r² ≥ {min_r2:g}) to stand in for it" for rsid in unused)
@@ -79,11 +104,10 @@ def _position_notes(marker_chrom: str, expected: int | None, row: RawCall, build
     if row.pos is None:
         return ()
     if expected is None:
-        return (f"positions not checked: the panel has no {build or 'known-build'} positions; "
-                f"matched by rsID",)
+        return (f"positions not checked: the panel has no {build or 'known-build'} positions; matched by rsID",)
     if row.pos != expected:
-        return (f"the file puts {row.id} at {row.chrom}:{row.pos}, the panel has {build} "
-                f"{marker_chrom}:{expected}; matched by rsID",)
+        return ((f"the file puts {row.id} at {row.chrom}:{row.pos}, the panel has {build} "
+                 f"{marker_chrom}:{expected}; matched by rsID"),)
     return ()
 
 
@@ -121,23 +145,24 @@ def _allele_problem(marker: Marker, genotype: Genotype) -> str | None:
                 f"turned into a repeat length without the vendor's probe design")
     if alleles & INDEL:
         return f'"{shown}" is an insertion/deletion code, but this site is a single-base SNP'
-    problem = f'"{shown}" holds an allele that is not one of this SNP\'s plus-strand alleles ({marker.ref}/{marker.alt})'
+    problem = (f'"{shown}" holds an allele that is not one of this SNP\'s plus-strand alleles '
+               f'({marker.ref}/{marker.alt})')
     if not marker.palindromic and set(complement(genotype).alleles) <= expected:
         return (f"{problem}; read from the other strand it would match them, so the file may not be "
                 f"on the plus strand: not interpreted")
     return problem
 
 
-def _call_from_proxy(marker: Marker, proxy: Proxy, rows: list[RawCall], build: str | None) -> Call:
+def _call_from_proxy(marker: Marker, proxy: Proxy, r2: float, rows: list[RawCall]) -> Call:
     row = _single_reading(marker, rows)
     if isinstance(row, Call):
         return row
-    use = ProxyUse(proxy.rsid, proxy.r2, proxy.population, proxy.source)
+    use = ProxyUse(proxy.rsid, r2, proxy.population, proxy.source)
     if row.genotype is None or row.problem:
         return Call(marker.id, marker.gene, marker.rsid, Status.NO_CALL, None, row.id, use, flag=row.problem)
     if len(row.genotype.alleles) != 2 or not set(row.genotype.alleles) <= set(proxy.allele_map):
         return Call(marker.id, marker.gene, marker.rsid, Status.NO_CALL, None, row.id, use,
                     flag=f'proxy genotype "{row.genotype}" is not one of {"/".join(proxy.allele_map)}')
     inferred = from_alleles([proxy.allele_map[a] for a in row.genotype.alleles])
-    notes = (f"inferred from proxy {proxy.rsid} ({row.genotype}), r² = {proxy.r2:g} in {proxy.population}",)
+    notes = (f"inferred from proxy {proxy.rsid} ({row.genotype}), r² = {r2:g} in {proxy.population}",)
     return Call(marker.id, marker.gene, marker.rsid, Status.CALLED, inferred, row.id, use, notes=notes)

@@ -67,6 +67,12 @@ def test_render_neither_plans_nor_loads_the_lab_panel():
     assert "load_lab_panel" not in (ROOT / "itbs_geno" / "render.py").read_text()
 
 
+def test_every_module_stays_small():
+    sizes = {p.relative_to(ROOT).as_posix(): len(p.read_text().splitlines())
+             for p in (ROOT / "itbs_geno").rglob("*.py")}
+    assert {name: n for name, n in sizes.items() if n > 310} == {}
+
+
 def test_knowledge_is_loaded_once_per_batch(tmp_path, monkeypatch):
     import itbs_geno.knowledge as knowledge_module
     calls = []

@@ -2,10 +2,16 @@
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from functools import partial
+from pathlib import Path
 
+from itbs_geno import build as builds
+from itbs_geno.errors import InputError
 from itbs_geno.genotype import NO_CALL_TEXT, BadGenotype, parse_joined, parse_pair
 from itbs_geno.model import Genotype, RawCall, Tally
 from itbs_geno.sites import Sites
+from itbs_geno.sources.opener import Opened
+from itbs_geno.sources.reader import Read, Wanted, sample_name
 
 # Names a column-header row gives the identifier column; such a row is never a SNP.
 HEADER_IDS = frozenset({"rsid", "rs", "snp", "snpid", "snp_id", "name", "id", "marker", "markername", "snp.name"})
@@ -41,6 +47,37 @@ class Layout:
         return parse_pair(fields[self.genotype[0]], fields[self.genotype[1]])
 
 
+ASSUMED_STRAND = ("The file does not say which strand its genotypes are on; the plus strand is assumed. "
+                  "Sites with non-complementary alleles are checked against their alleles, but a "
+                  "palindromic site (A/T or C/G) cannot be checked.")
+
+
+@dataclass(frozen=True)
+class Table:
+    """A consumer format: who writes it, how it is laid out, and on which strand."""
+    name: str
+    label: str
+    strand: str                                  # "declared", "documented" or "assumed"
+    layout: Layout
+
+
+def read_table(path: Path, opened: Opened, wanted: Wanted, table: Table) -> Read:
+    """One person's rows at the panel sites, the build they are on, and the file's counts."""
+    tally = Tally()
+    rows = list(read_rows(opened.lines, wanted.sites, tally, table.layout))
+    if tally.variants == 0:
+        raise InputError(f"{path}: the file has a {table.label} header but no genotype rows; "
+                         f"download the raw data again")
+    build, basis, warnings = builds.decide(builds.from_data(rows, wanted.markers), builds.from_header(opened.head))
+    if tally.malformed:
+        warnings += (f"{tally.malformed} row(s) did not have the expected columns and were skipped.",)
+    if table.strand == "assumed":
+        warnings += (ASSUMED_STRAND,)
+    sample = sample_name(path)
+    return Read(table.name, table.label, (sample,), {sample: rows}, opened.compression, opened.member,
+                build, basis, warnings, tally.variants, tally.no_calls, table.layout.name, table.strand)
+
+
 def read_rows(lines: Iterable[str], sites: Sites, tally: Tally, layout: Layout) -> Iterator[RawCall]:
     """Count every row; yield only the rows that concern a panel site.
 
@@ -66,9 +103,7 @@ def read_rows(lines: Iterable[str], sites: Sites, tally: Tally, layout: Layout) 
                     malformed += 1
                     matched = {f.strip() for f in fields} & ids
                     if matched:
-                        kept.add(min(matched), line, lambda: RawCall(
-                            min(matched), "", None, None, line.strip(),
-                            f"the line has {len(fields)} fields, expected {expected}"))
+                        kept.add(min(matched), line, partial(_wrong_shape, min(matched), line, len(fields), expected))
                 continue
             ident, pos = fields[id_at], fields[pos_at]
             if not (pos.isascii() and pos.isdigit()) and ident.strip().lower() in HEADER_IDS:
@@ -77,9 +112,9 @@ def read_rows(lines: Iterable[str], sites: Sites, tally: Tally, layout: Layout) 
             if fields[first] in NO_CALL_TEXT and fields[second] in NO_CALL_TEXT:
                 no_calls += 1
             if ident in ids or (pos in positions and sites.has_position(_chromosome(fields[chrom_at], layout), pos)):
-                kept.add(ident, line, lambda: _raw_call(fields, ident, layout))
+                kept.add(ident, line, partial(_raw_call, fields, ident, layout))
             elif "," in ident and _ids(ident) & ids:
-                kept.add(ident, line, lambda: _raw_call(fields, min(_ids(ident) & ids), layout))
+                kept.add(ident, line, partial(_raw_call, fields, min(_ids(ident) & ids), layout))
     finally:
         tally.variants += variants
         tally.no_calls += no_calls
@@ -132,6 +167,10 @@ def parse_position(text: str) -> int | None:
     if text.isascii() and text.isdigit() and len(text) <= MAX_POSITION_DIGITS:
         return int(text)
     return None
+
+
+def _wrong_shape(ident: str, line: str, found: int, expected: int) -> RawCall:
+    return RawCall(ident, "", None, None, line.strip(), f"the line has {found} fields, expected {expected}")
 
 
 def _raw_call(fields: list[str], ident: str, layout: Layout) -> RawCall:

@@ -6,19 +6,28 @@ reported on the forward (+) strand". Some re-saved files have runs of separators
 rows are split on any whitespace.
 """
 
-from itbs_geno.sources._table import Layout
+from pathlib import Path
+
+from itbs_geno.sources._table import Layout, Table, read_table
+from itbs_geno.sources.opener import Opened
+from itbs_geno.sources.reader import Claim, Read, Wanted, names
 
 NAME = "ancestry"
 LABEL = "AncestryDNA"
 STRAND = "declared"
+WORDS = ("ancestrydna",)
 
 _LAYOUT = Layout("allele1/allele2", 5, genotype=(3, 4),
                  chromosomes={"23": "X", "24": "Y", "25": "PAR", "26": "MT"})
 
 
-def sniff(head: list[str]) -> bool:
-    return any(line.startswith("#") and "ancestrydna" in line.lower() for line in head)
+def sniff(head: list[str]) -> Claim:
+    return Claim.NAMED if names(head, WORDS) else Claim.NONE
 
 
 def layout(head: list[str]) -> Layout:
     return _LAYOUT
+
+
+def read(path: Path, opened: Opened, wanted: Wanted) -> Read:
+    return read_table(path, opened, wanted, Table(NAME, LABEL, STRAND, layout(opened.head)))

@@ -7,15 +7,20 @@ plus strand on the human reference sequence". Copies without the header are read
 the generic reader, which cannot know the vendor.
 """
 
-from itbs_geno.sources._table import Layout
+from pathlib import Path
+
+from itbs_geno.sources._table import Layout, Table, read_table
+from itbs_geno.sources.opener import Opened
+from itbs_geno.sources.reader import Claim, Read, Wanted, names
 
 NAME = "23andme"
 LABEL = "23andMe"
 STRAND = "declared"          # the header states the plus strand
+WORDS = ("23andme",)
 
 
-def sniff(head: list[str]) -> bool:
-    return any(line.startswith("#") and "23andme" in line.lower() for line in head)
+def sniff(head: list[str]) -> Claim:
+    return Claim.NAMED if names(head, WORDS) else Claim.NONE
 
 
 _JOINED = Layout("genotype", 4)
@@ -30,3 +35,7 @@ def layout(head: list[str]) -> Layout:
         if line.strip() and not line.startswith("#"):
             return _ALLELES if len(line.split()) == 5 else _JOINED
     return _JOINED
+
+
+def read(path: Path, opened: Opened, wanted: Wanted) -> Read:
+    return read_table(path, opened, wanted, Table(NAME, LABEL, STRAND, layout(opened.head)))

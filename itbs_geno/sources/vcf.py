@@ -7,94 +7,117 @@ REF/ALT are on the reference's forward (plus) strand by definition of the format
 """
 
 import gzip
-import os
-import threading
 import zlib
 from collections.abc import Iterable
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from itbs_geno import build as builds
 from itbs_geno.errors import InputError
 from itbs_geno.model import RawCall
-from itbs_geno.panel import Panel
-from itbs_geno.sources import vcf_bcf, vcf_calls, vcf_index, vcf_scan, vcf_sites
-from itbs_geno.sources.opener import GZIP_MAGIC
+from itbs_geno.sources import vcf_bcf, vcf_calls, vcf_index, vcf_pysam, vcf_scan
+from itbs_geno.sources.opener import GZIP_MAGIC, Opened
+from itbs_geno.sources.reader import Claim, Read, Wanted
+from itbs_geno.sources.vcf_pysam import Record, rebuild
 from itbs_geno.sources.vcf_sites import Target
 
 NAME = "vcf"
 LABEL = "VCF"
 STRAND = "declared"            # the VCF specification puts REF/ALT on the forward strand
+WORDS: tuple[str, ...] = ()    # a VCF names its format in its first line, not its vendor
 
 
-
-def sniff(head: list[str]) -> bool:
+def sniff(head: list[str]) -> Claim:
     first = next((line for line in head if line.strip()), "")
-    return first.startswith("##fileformat=VCF") or first.startswith("BCF")
+    return Claim.NAMED if first.startswith(("##fileformat=VCF", "BCF")) else Claim.NONE
 
 
-@dataclass
-class VcfRead:
+@dataclass(frozen=True)
+class _Found:
+    """What was read while the file was open."""
     samples: tuple[str, ...]
-    compression: str
     format: str                                  # "VCF" or "BCF"
-    index: str | None
-    build: str | None
-    build_basis: str
-    warnings: tuple[str, ...]
+    index: str | None                            # the index used, if any
     records: int | None                          # records read; None when the index was used
-    rows: dict[str, list[RawCall]] = field(default_factory=dict)   # sample -> rows
+    header: list[str]                            # the header lines that name the reference
+    contigs: dict[str, int | None]               # ##contig lengths
+    seen: dict[Target, list[Record]]             # the records at each target
 
 
-def read(path: Path, panel: Panel, assume_ref: bool = False) -> VcfRead:
+def read(path: Path, opened: Opened, wanted: Wanted) -> Read:
+    """Every sample's rows at the panel sites. The file is read again by pysam, not from `opened`."""
     import pysam
 
     pysam.set_verbosity(0)           # htslib would print warnings on stderr, outside our one-line rule
     compression = _compression(path)
-    targets = vcf_sites.targets(panel)
+    targets = list(wanted.targets)
     bcf = _is_bcf(path, compression)
-    index, ignored = (vcf_index.kind(path) if compression == "bgzf" else None), ()   # only BGZF is indexed
+    way = _way(path, compression, bcf, targets)
+    found = vcf_pysam.read_with(path, way.feed, way.index and f"{path.name}.{way.index}", bcf,
+                                lambda vf: _gather(path, vf, targets, bcf, way))
+    build, basis, warnings = builds.decide(
+        _build_from_data(found.seen), builds.from_contigs(found.contigs), builds.from_header(found.header),
+        kinds=("the data", "the ##contig lengths", "the header"))
+    warnings = way.ignored + warnings
+    if build and build not in wanted.builds:
+        warnings += ((f"The file is on {build}, for which the panel has no positions; a VCF is "
+                      f"matched by position, so no panel site could be read."),)
+    rows: dict[str, list[RawCall]] = {s: [] for s in found.samples}
+    for target in (t for t in targets if t.build == build):
+        for sample, at_site in vcf_calls.rows_for(target, found.seen.get(target, []), found.samples).items():
+            rows[sample].extend(at_site)
+    records = way.scanned[1] if way.scanned else found.records
+    return Read(found.format.lower(), found.format, found.samples, rows, compression, None, build, basis,
+                warnings, records, None, "", STRAND, found.index, variant_only=True)
+
+
+@dataclass(frozen=True)
+class _Way:
+    """How pysam will read the file: on its path (through the index, or whole), or on a feed of bytes."""
+    index: str | None                            # "tbi" or "csi": the index that may be used
+    parsed: vcf_index.Index | None               # that index, as read by us
+    ignored: tuple[str, ...]                     # why an index beside the file is not used
+    scanned: tuple[bytes, int] | None            # an unindexed text VCF: (the records near the sites, records)
+    feed: Iterable[bytes] | None                 # bytes for pysam instead of the path
+
+
+def _way(path: Path, compression: str, bcf: bool, targets: list[Target]) -> _Way:
+    index = vcf_index.kind(path) if compression == "bgzf" else None     # only BGZF is indexed
+    parsed = None
+    ignored: tuple[str, ...] = ()
     if index:
         parsed, mismatch = vcf_index.usable(path, index)
         if mismatch:
             # htslib would trust it and silently miss records, or fail mid-block: read the whole file instead.
-            index, ignored = None, (f"{mismatch[:-1]} ({_rebuild(path, bcf)}).",)
-    scanned, feed = None, None
-    if not bcf and not index:
+            index, parsed, ignored = None, None, (f"{mismatch[:-1]} ({rebuild(path, bcf)}).",)
+    if not bcf and parsed is None:
         # An unindexed text VCF: a fast text pass keeps the few records near the sites.
         scanned = vcf_scan.prefilter(path, compression, targets)
-        feed = [scanned[0]]
-    elif not bcf:
+        return _Way(index, parsed, ignored, scanned, [scanned[0]])
+    if not bcf and parsed is not None:
         _check_what_htslib_reads(path, compression, parsed, targets)
-    elif not index:
-        feed = vcf_bcf.stream(path, compression)      # each record's length checked before htslib reads it
-    with _variant_file(path, feed, index and f"{path.name}.{index}", bcf) as vf:
-        samples = tuple(vf.header.samples)
-        if not samples:
-            raise InputError(f"{path}: the VCF has no sample columns (sites only), so there are no genotypes to read")
-        vcf_scan.check_samples(path, len(samples))       # a BCF's header is only read by pysam
-        if bcf and index:
-            _check_what_htslib_reads_in_bcf(path, parsed, targets, list(vf.header.contigs))
-        index = index if feed is None and vf.index is not None else None
-        records, seen = _collect(vf, targets, indexed=index is not None)
-        if scanned:
-            records = scanned[1]
-        # Only the lines that name the reference: command lines often mention other builds.
-        header_lines = [line for line in str(vf.header).splitlines()
-                        if line.startswith(("##reference", "##assembly", "##contig"))]
-        contigs = {name: vf.header.contigs[name].length for name in vf.header.contigs}
-        fmt = "BCF" if vf.format == "BCF" else "VCF"
-        build, basis, warnings = builds.decide(
-            _build_from_data(seen), builds.from_contigs(contigs), builds.from_header(header_lines),
-            kinds=("the data", "the ##contig lengths", "the header"))
-        warnings = ignored + warnings
-        # Records are read while the file is open, so any decoding error is reported as bad input.
-        rows = {s: [] for s in samples}
-        for target in (t for t in targets if t.build == build):
-            for sample, found in vcf_calls.rows_for(target, seen.get(target, []), samples, assume_ref).items():
-                rows[sample].extend(found)
-    return VcfRead(samples, compression, fmt, index, build, basis, warnings, records, rows)
+        return _Way(index, parsed, ignored, None, None)
+    # each record's length checked before htslib reads it
+    return _Way(index, parsed, ignored, None, None if parsed else vcf_bcf.stream(path, compression))
+
+
+def _gather(path: Path, vf: Any, targets: list[Target], bcf: bool, way: _Way) -> _Found:
+    """Inside pysam's error handling: the header, and the records near each target, copied out."""
+    samples = tuple(vf.header.samples)
+    if not samples:
+        raise InputError(f"{path}: the VCF has no sample columns (sites only), so there are no genotypes to read")
+    vcf_scan.check_samples(path, len(samples))       # a BCF's header is only read by pysam
+    if bcf and way.parsed is not None:
+        _check_what_htslib_reads_in_bcf(path, way.parsed, targets, list(vf.header.contigs))
+    index = way.index if way.feed is None and vf.index is not None else None
+    records, seen = _collect(vf, targets, indexed=index is not None)
+    # Only the lines that name the reference: command lines often mention other builds.
+    header = [line for line in str(vf.header).splitlines()
+              if line.startswith(("##reference", "##assembly", "##contig"))]
+    contigs = {name: vf.header.contigs[name].length for name in vf.header.contigs}
+    copied = {t: [vcf_pysam.copy_record(r) for r in found] for t, found in seen.items()}
+    return _Found(samples, "BCF" if vf.format == "BCF" else "VCF", index, records, header, contigs, copied)
 
 
 def _compression(path: Path) -> str:
@@ -133,10 +156,6 @@ def _check_what_htslib_reads_in_bcf(path: Path, index: vcf_index.Index, targets:
         vcf_bcf.check_region(path, *region)
 
 
-def _rebuild(path: Path, bcf: bool) -> str:
-    return f"bcftools index {path}" if bcf else f"tabix -p vcf {path}"
-
-
 def _is_bcf(path: Path, compression: str) -> bool:
     opener = gzip.open if compression in ("gzip", "bgzf") else open
     try:
@@ -146,107 +165,10 @@ def _is_bcf(path: Path, compression: str) -> bool:
         return False                         # pysam will report the damage
 
 
-@contextmanager
-def _variant_file(path: Path, feed: Iterable[bytes] | None, index: str | None, bcf: bool):
-    """pysam.VariantFile on the path, or on the bytes of `feed` (prefiltered or checked records, fed
-    through a pipe by a thread, so nothing is written to disk). `index`: the index's name, if used."""
-    import pysam
-
-    feeder = _Feeder(feed) if feed is not None else None
-    source = feeder.start() if feeder else str(path)
-    try:
-        vf = pysam.VariantFile(source)
-    except (OSError, ValueError, NotImplementedError) as err:   # NotImplemented: a damaged BGZF header
-        if feeder:
-            feeder.stop()
-        if feeder and feeder.error:
-            raise feeder.error from None
-        raise InputError(f"{path}: not a readable VCF/BCF ({_reason(err)}); check the file is complete") from None
-    try:
-        yield vf
-        if feeder and feeder.error:          # htslib saw the feed end: what was cut off is the error
-            raise feeder.error
-    # htslib's ways of saying "malformed" (pysam asserts on some damaged headers, e.g. a contig entry)
-    except (OSError, ValueError, IndexError, KeyError, NotImplementedError, AssertionError) as err:
-        _close(vf, feeder)                   # a failed read often fails the close too: keep the first error
-        if feeder and feeder.error:
-            raise feeder.error from None
-        if index:
-            raise InputError(f"{path}: reading through the index {index} failed ({_reason(err)}): the index does "
-                             f"not match the file; rebuild it with {_rebuild(path, bcf)} or remove it") from None
-        raise InputError(f"{path}: a malformed VCF record ({_reason(err)}); "
-                         f"check the header lists every sample and the columns match it") from None
-    except BaseException:
-        _close(vf, feeder)
-        raise
-    try:
-        vf.close()
-    except OSError as err:                   # htslib saw damage it did not raise while reading
-        if index:
-            raise InputError(f"{path}: the index {index} does not match the file ({_reason(err)}); "
-                             f"rebuild it with {_rebuild(path, bcf)} or remove it") from None
-        raise InputError(f"{path}: the file is truncated or damaged ({_reason(err)}); download it again") from None
-    finally:
-        if feeder:
-            feeder.stop()
-
-
-def _close(vf, feeder: "_Feeder | None") -> None:
-    try:
-        vf.close()
-    except OSError:
-        pass
-    if feeder:
-        feeder.stop()
-
-
-def _reason(err: Exception) -> str:
-    text = str(err).strip().rstrip(".")
-    if "does not have valid header" in text:
-        return "its header is not a valid VCF header"          # pysam's wording quotes bytes reprs
-    if "seek not implemented" in text:
-        return "its compressed blocks are damaged"             # a BGZF block header htslib took for gzip
-    return text or type(err).__name__
-
-
-class _Feeder:
-    """Writes chunks into a pipe from a thread, for pysam to read as /dev/fd/N. The chunks may be
-    checked as they are made: an InputError stops the feed, and is kept to be reported."""
-
-    def __init__(self, chunks: Iterable[bytes]):
-        self.chunks, self.error = chunks, None
-        self.read_fd, self.write_fd = os.pipe()
-
-    def start(self) -> str:
-        threading.Thread(target=self._run, daemon=True).start()
-        return f"/dev/fd/{self.read_fd}"
-
-    def _run(self) -> None:
-        dst = os.fdopen(self.write_fd, "wb")
-        try:
-            for chunk in self.chunks:
-                dst.write(chunk)
-        except BrokenPipeError:
-            pass                             # the reader stopped early: every panel site was passed
-        except InputError as err:
-            self.error = err                 # set before the pipe closes, so the reader sees it at EOF
-        finally:
-            try:
-                dst.close()
-            except BrokenPipeError:
-                pass
-
-    def stop(self) -> None:
-        try:
-            os.close(self.read_fd)
-        except OSError:
-            pass
-
-
-def _collect(vf, targets: list[Target], indexed: bool):
+def _collect(vf: Any, targets: list[Target], indexed: bool) -> tuple[int | None, dict[Target, list[Any]]]:
     """Records overlapping each target: fetched through the index, or in one streaming pass
     that stops once every target has been passed."""
-    seen: dict[Target, list] = {}
+    seen: dict[Target, list[Any]] = {}
     if indexed:
         contigs = set(vf.header.contigs)
         for t in targets:
@@ -261,7 +183,8 @@ def _collect(vf, targets: list[Target], indexed: bool):
         by_chrom.setdefault(t.chrom, []).append(t)
     last = {c: max(t.end for t in ts) for c, ts in by_chrom.items()}
     finished: set[str] = set()
-    current, records = None, 0
+    current: str | None = None
+    records = 0
     for record in vf:
         records += 1
         chrom = _plain_chrom(record.contig)
@@ -296,7 +219,7 @@ def _plain_chrom(contig: str) -> str:
     return "MT" if chrom == "M" else chrom
 
 
-def _build_from_data(seen: dict[Target, list]) -> builds.Decision | None:
+def _build_from_data(seen: dict[Target, list[Record]]) -> builds.Decision | None:
     """The build at whose panel positions the file has records with the panel's REF."""
     agree: dict[str, int] = {}
     for target, records in seen.items():

@@ -12,7 +12,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from itbs_geno.errors import InputError
-from itbs_geno.sources.vcf_scan import MAX_HEADER, MAX_LINE, _damaged, _gunzipped, _plain
+from itbs_geno.sources.vcf_scan import (
+    MAX_HEADER,
+    MAX_LINE,
+    _damaged,
+    _gunzipped,
+    _plain,
+)
 
 _MAGIC = 5
 
@@ -52,7 +58,8 @@ def _record(path: Path, data: "_Buffer") -> tuple[int, int, bytes]:
     shared, individual = data.uint32(), data.uint32()
     if shared + individual > MAX_LINE:
         raise InputError(f"{path}: a BCF record says it is {shared + individual:,} bytes long, more than "
-                         f"{MAX_LINE >> 20} MiB, far longer than any real record; the file is damaged, download it again")
+                         f"{MAX_LINE >> 20} MiB, far longer than any real record; the file is damaged, "
+                         f"download it again")
     body = data.take(shared + individual)
     chrom, pos = struct.unpack_from("<ii", body) if shared >= 8 else (-1, -1)
     return chrom, pos, struct.pack("<II", shared, individual) + body

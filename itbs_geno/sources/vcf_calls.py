@@ -1,24 +1,24 @@
 """VCF records at a panel site -> one RawCall per sample: GT decoding, REF checks, gVCF
 reference blocks, and the MMP3 poly-A repeat read by length."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from itbs_geno.genotype import from_alleles
-from itbs_geno.model import RawCall
+from itbs_geno.model import Genotype, RawCall
+from itbs_geno.sources.vcf_pysam import Record
 from itbs_geno.sources.vcf_sites import SYMBOLIC, Target
 
 
-def rows_for(target: Target, records: list, samples: tuple[str, ...], assume_ref: bool) -> dict[str, list[RawCall]]:
+def rows_for(target: Target, records: list[Record], samples: tuple[str, ...]) -> dict[str, list[RawCall]]:
     """Each sample's rows at one site, from the records found there."""
     if target.is_repeat:
         indels = [i for i in (_read_indel(target, rec) for rec in records if not _is_block(rec)) if i]
-        found = {sample: _repeat_rows(target, records, indels, sample) for sample in samples}
-    else:
-        found = {sample: _site_rows(target, records, sample) for sample in samples}
-    return {sample: _or_assumed(target, rows, assume_ref) for sample, rows in found.items()}
+        return {sample: _repeat_rows(target, records, indels, sample) for sample in samples}
+    return {sample: _site_rows(target, records, sample) for sample in samples}
 
 
-def _site_rows(target: Target, records: list, sample: str) -> list[RawCall]:
+def _site_rows(target: Target, records: list[Record], sample: str) -> list[RawCall]:
     exact = [rec for rec in records if rec.pos == target.pos and len(rec.ref) == 1
              and all(len(a) == 1 or a in SYMBOLIC for a in rec.alts or ())]
     rows = [_snp_row(target, rec, sample) for rec in exact]
@@ -27,25 +27,16 @@ def _site_rows(target: Target, records: list, sample: str) -> list[RawCall]:
     return rows
 
 
-def _or_assumed(target: Target, rows: list[RawCall], assume_ref: bool) -> list[RawCall]:
-    if not rows and assume_ref and target.ref_verified and target.rsid == target.marker.rsid:
-        genotype = from_alleles([target.ref, target.ref])
-        rows = [RawCall(target.rsid, target.chrom, target.pos, genotype, f"{target.ref}/{target.ref}",
-                        notes=("assumed homozygous reference (--assume-ref): the VCF has no record here",))]
-    return rows
-
-
-def _is_block(record) -> bool:
+def _is_block(record: Record) -> bool:
     return not record.alts or all(a in SYMBOLIC for a in record.alts)
 
 
-def _sample_notes(record, sample: str) -> tuple[str, ...]:
+def _sample_notes(record: Record, sample: str) -> tuple[str, ...]:
     notes = []
     filters = list(record.filter)
     if filters and filters != ["PASS"]:
         notes.append(f"FILTER {';'.join(filters)} (not PASS)")
-    call = record.samples[sample]
-    quality = [f"{key} {call[key]}" for key in ("GQ", "DP") if key in call and call[key] is not None]
+    quality = [f"{key} {value}" for key, value in record.samples[sample].quality.items()]
     if quality:
         notes.append(", ".join(quality))
     if record.alts and len([a for a in record.alts if a not in SYMBOLIC]) > 1:
@@ -53,40 +44,43 @@ def _sample_notes(record, sample: str) -> tuple[str, ...]:
     return tuple(notes)
 
 
-def _gt_alleles(record, sample: str) -> tuple[tuple[str | None, ...] | None, str]:
+def _gt_alleles(record: Record, sample: str) -> tuple[tuple[str | None, ...] | None, str]:
     """The sample's alleles as strings (None where missing), and the GT as written."""
     call = record.samples[sample]
-    if "GT" not in call:
+    if call.gt is None:
         return None, "no GT"
-    indexes = call["GT"] or ()
+    indexes = call.gt
     separator = "|" if call.phased else "/"
     text = separator.join("." if i is None else str(i) for i in indexes) or "."
     alleles = tuple(None if i is None else record.alleles[i] for i in indexes)
     return alleles, text
 
 
-def _row(target: Target, record, sample: str, alleles, text: str, notes=()) -> RawCall:
+def _row(target: Target, record: Record, sample: str, alleles: Sequence[str | None] | None, text: str,
+         notes: Sequence[str] = ()) -> RawCall:
     known = {target.rsid, *target.marker.aliases} if target.rsid == target.marker.rsid else {target.rsid}
     extra = list(notes) + list(_sample_notes(record, sample))
     if record.id and record.id.startswith("rs") and record.id not in known:
         extra.append(f"the file names this site {record.id}; it was matched by position and REF")
-    common = dict(label=record.id if record.id in known else None, notes=tuple(extra))
+    label = record.id if record.id in known else None
+
+    def row(shown: str, problem: str | None = None, genotype: Genotype | None = None) -> RawCall:
+        return RawCall(target.rsid, target.chrom, target.pos, genotype, shown, problem, label, tuple(extra))
+
     if alleles is None:
-        return RawCall(target.rsid, target.chrom, target.pos, None, text, "the record has no GT field", **common)
-    if all(a is None for a in alleles):
-        return RawCall(target.rsid, target.chrom, target.pos, None, text, **common)
-    if any(a is None for a in alleles):
-        return RawCall(target.rsid, target.chrom, target.pos, None, text,
-                       f"GT {text} is half a call (one allele missing)", **common)
-    odd = [a for a in alleles if a.startswith("<") or a == "*"]
+        return row(text, "the record has no GT field")
+    bases = [a for a in alleles if a is not None]
+    if not bases:
+        return row(text)
+    if len(bases) < len(alleles):
+        return row(text, f"GT {text} is half a call (one allele missing)")
+    odd = [a for a in bases if a.startswith("<") or a == "*"]
     if odd:
-        return RawCall(target.rsid, target.chrom, target.pos, None, text,
-                       f"GT {text} names the allele {odd[0]}, which is not a base", **common)
-    return RawCall(target.rsid, target.chrom, target.pos, from_alleles(list(alleles)),
-                   f"GT {text}", **common)
+        return row(text, f"GT {text} names the allele {odd[0]}, which is not a base")
+    return row(f"GT {text}", genotype=from_alleles(bases))
 
 
-def _snp_row(target: Target, record, sample: str) -> RawCall:
+def _snp_row(target: Target, record: Record, sample: str) -> RawCall:
     if target.ref and record.ref != target.ref and (target.ref_verified or record.ref not in target.alleles):
         return RawCall(target.rsid, target.chrom, target.pos, None, f"REF {record.ref}",
                        f"the file's REF is {record.ref} but the {target.build} reference here is "
@@ -97,7 +91,7 @@ def _snp_row(target: Target, record, sample: str) -> RawCall:
     return _row(target, record, sample, alleles, text)
 
 
-def _block_row(target: Target, record, sample: str) -> RawCall:
+def _block_row(target: Target, record: Record, sample: str) -> RawCall:
     """A gVCF reference block: the sample matches the reference from POS to END."""
     alleles, text = _gt_alleles(record, sample)
     where = f"inside a gVCF reference block ({record.contig}:{record.pos}–{record.stop})"
@@ -131,17 +125,17 @@ _BEFORE, _AFTER = "<", ">"          # the unknown, non-A neighbours of the run, 
 class _Indel:
     """One record that changes the poly-A run: each allele's repeat length ("6A"), or None for an
     allele that cannot be read as one; or, when its REF disagrees with the run, why."""
-    record: object
+    record: Record
     lengths: dict[str, str | None]
     mismatch: str | None = None
 
     @property
     def spelling(self) -> str:
         rec = self.record
-        return f"{rec.contig}:{rec.pos} {_short(rec.ref)}>{','.join(map(_short, rec.alts))}"
+        return f"{rec.contig}:{rec.pos} {_short(rec.ref)}>{','.join(map(_short, rec.alts or ()))}"
 
 
-def _repeat_rows(target: Target, records: list, indels: list[_Indel], sample: str) -> list[RawCall]:
+def _repeat_rows(target: Target, records: list[Record], indels: list[_Indel], sample: str) -> list[RawCall]:
     """The gVCF block that covers the run, if any, and one row read from the records that change it."""
     first, last = target.run
     blocks = [rec for rec in records if _is_block(rec) and rec.start < first and rec.stop >= last]
@@ -151,15 +145,16 @@ def _repeat_rows(target: Target, records: list, indels: list[_Indel], sample: st
     return rows
 
 
-def _read_indel(target: Target, record) -> _Indel | None:
+def _read_indel(target: Target, record: Record) -> _Indel | None:
     """The record's alleles as repeat lengths; None when it does not change the run (a SNV next to it)."""
     first, last = target.run
     ref_end = record.pos + len(record.ref) - 1
     if max(ref_end, record.stop) < target.pos or record.pos > last:    # stop: END of a symbolic <DEL>
         return None
-    bases = [a.upper() for a in record.alts if not _is_symbolic(a)]
+    bases = [a.upper() for a in record.alts or () if not _is_symbolic(a)]
     if bases and all(len(a) == len(record.ref) for a in bases):
-        changed = {record.pos + i for a in bases for i, (x, y) in enumerate(zip(record.ref.upper(), a)) if x != y}
+        changed = {record.pos + i for a in bases
+                   for i, (x, y) in enumerate(zip(record.ref.upper(), a, strict=True)) if x != y}
         if not any(first <= p <= last for p in changed):
             return None                      # a SNV next to the run (at the anchor, say) is not the repeat
     # The reference from the record's first base (or the anchor) to the base after the run: the
@@ -180,7 +175,7 @@ def _read_indel(target: Target, record) -> _Indel | None:
                                   f"{last}, with other bases on either side: a wrong build or a bad liftover")
     before, after = record.pos - start, ref_end + 1 - start          # the record's REF in `reference`
     anchor, run_end = target.pos - start, last - start
-    lengths = {}
+    lengths: dict[str, str | None] = {}
     for allele in record.alleles:
         if _is_symbolic(allele):
             lengths[allele] = allele         # not a base: _row flags a GT that names it
@@ -217,7 +212,7 @@ def _indel_row(target: Target, indel: _Indel, sample: str) -> RawCall:
     alleles, text = _gt_alleles(record, sample)
     unread = [a for a in alleles or () if a is not None and indel.lengths[a] is None]
     if unread:
-        kind = "a variant" if all(len(a) == len(record.ref) for a in record.alts) else "an indel"
+        kind = "a variant" if all(len(a) == len(record.ref) for a in record.alts or ()) else "an indel"
         return RawCall(target.rsid, target.chrom, target.pos, None, f"GT {text}",
                        f"the file holds {kind} in the poly-A run that could not be read ({indel.spelling}): "
                        f"the allele {_short(unread[0])} is not a longer or shorter run of A")

@@ -17,7 +17,6 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
 # BGZF's end-of-file marker: an empty block (SAM/BAM spec §4.1.2).
 BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
 MAX_INDEX = 256 << 20          # a whole-genome gVCF's index is a few MB decompressed
@@ -83,8 +82,8 @@ def usable(path: Path, kind: str) -> tuple[Index | None, str | None]:
             index = _load(Path(f"{path}.{kind}"))
             if index.end is None or _ends_in_last_block(path, index.end >> 16):
                 return index, None
-            why = f"The index {name} does not end where the file does (it was made for another file, or " \
-                  f"before this one changed)"
+            why = (f"The index {name} does not end where the file does (it was made for another file, or "
+                   f"before this one changed)")
         except (_Damaged, OSError, EOFError, zlib.error, struct.error):
             why = f"The index {name} is damaged"
     return None, f"{why}, so it was ignored and the whole file was read; rebuild it to read faster."

@@ -43,10 +43,14 @@ def prefilter(path: Path, compression: str, targets: Iterable[Target]) -> tuple[
     for t in targets:
         wanted.setdefault(t.chrom.encode(), []).append((t.first, t.end))
     last_end = {c: max(e for _, e in ivs) for c, ivs in wanted.items()}
-    header, kept, records, chroms = [], {}, 0, []
+    header: list[bytes] = []
+    kept: dict[bytes, None] = {}
+    chroms: list[bytes] = []
+    records = 0
     previous: bytes | None = None          # the last record before the current block
     try:
-        for block in _blocks(path, compression):
+        for raw in _blocks(path, compression):
+            block = raw
             if not records and block.startswith(b"#"):
                 block = _take_header(path, block, header)
                 if not block:
@@ -171,8 +175,8 @@ def check_region(path: Path, start: int, contig: bytes, end: int) -> None:
     past `end` on `contig`, with the limits above: htslib reads a line whole, however long."""
     skip, pending, size = start & 0xFFFF, [], 0    # pending: the start of a line, `size` bytes long
     try:
-        for chunk in _gunzipped(path, start >> 16, read=1 << 16):
-            chunk, skip = chunk[skip:], max(0, skip - len(chunk))
+        for inflated in _gunzipped(path, start >> 16, read=1 << 16):
+            chunk, skip = inflated[skip:], max(0, skip - len(inflated))
             _refuse_junk(path, chunk)
             if b"\n" not in chunk:
                 pending.append(chunk)
@@ -234,7 +238,8 @@ _HEADER_LINES = re.compile(rb"(?:#[^\n]*\n)*")
 def _take_header(path: Path, block: bytes, header: list[bytes]) -> bytes:
     """Moves the header lines at the start of `block` to `header` (as one piece: a file of millions
     of "#" lines must not become millions of objects); returns the rest."""
-    position = _HEADER_LINES.match(block).end()
+    match = _HEADER_LINES.match(block)              # (#...\n)* matches every block, if only in 0 bytes
+    position = match.end() if match else 0
     if position:
         header.append(block[:position])
     if sum(map(len, header)) > MAX_HEADER:
