@@ -22,11 +22,12 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import fuzzing
 from itbs_geno.cli import cli
 from itbs_geno.errors import InputError
 from itbs_geno.model import Status
 from itbs_geno.pipeline import read_calls
+
+import fuzzing
 
 EXAMPLES = int(os.environ.get("ITBS_FUZZ_EXAMPLES", "1200"))
 SCALE = float(os.environ.get("ITBS_FUZZ_SCALE", "1"))
@@ -63,7 +64,8 @@ def written_in_file(data: bytes, names: set[str], alleles: tuple[str, ...], repe
     return False
 
 
-@settings(max_examples=EXAMPLES, deadline=3000, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=EXAMPLES, deadline=3000, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                        HealthCheck.too_slow])
 @given(case=mutated())
 def test_readers_never_invent_a_genotype(tmp_path_factory, panel, case):
@@ -73,7 +75,8 @@ def test_readers_never_invent_a_genotype(tmp_path_factory, panel, case):
     try:
         results = read_calls(path, panel)
     except InputError as err:
-        assert str(err) and "\n" not in str(err)
+        message = str(err)
+        assert message and "\n" not in message     # any input may be refused, in one line
         return
     positions = {m.id: {f"\t{p}\t" for p in m.positions.values()} | {f",{p}," for p in m.positions.values()}
                  for m in panel.markers}
@@ -148,7 +151,7 @@ def test_the_mutators_make_what_the_issue_describes():
 def test_the_long_run_script_reports_counts(tmp_path):
     result = subprocess.run([sys.executable, str(fuzzing.ROOT / "benchmarks" / "fuzz_long.py"), "--cases", "4",
                              "--family", "classic", "--save", str(tmp_path)], capture_output=True, text=True,
-                            cwd=fuzzing.ROOT, timeout=300)
+                            cwd=fuzzing.ROOT, timeout=300, check=False)
     assert result.returncode in (0, 1), result.stderr
     assert result.stdout.startswith("4 cases; ") and "family: classic 4" in result.stdout
     assert "distinct failure cause(s)" in result.stdout

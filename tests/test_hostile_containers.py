@@ -40,7 +40,7 @@ def marker(sample: dict, rsid: str) -> dict:
 
 def run_itbs(*args, timeout=60, **kwargs) -> subprocess.CompletedProcess:
     """The installed entry point's code path, from the checkout, in its own process (a hang guard)."""
-    return subprocess.run([sys.executable, "-m", "itbs_geno", *args], cwd=ROOT, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "itbs_geno", *args], cwd=ROOT, capture_output=True, check=False,
                           text=True, timeout=timeout, **kwargs)
 
 
@@ -52,7 +52,8 @@ def assert_one_line_exit_2(proc: subprocess.CompletedProcess, message: str) -> N
 
 # ---- 1. positions that str.isdigit() accepts but are not ASCII numbers ---------------------------
 
-@pytest.mark.parametrize("position", ["²", "٣", "66328095²", "1" * 5000], ids=["superscript", "arabic-indic", "trailing-superscript", "5000-digits"])
+@pytest.mark.parametrize("position", ["²", "٣", "66328095²", "1" * 5000],
+                         ids=["superscript", "arabic-indic", "trailing-superscript", "5000-digits"])
 def test_a_position_that_is_not_ascii_digits_is_matched_by_rsid(tmp_path, position):
     path = tmp_path / "genome.txt"
     path.write_text(V5.replace(ACTN3, f"rs1815739\t11\t{position}\tTT"), encoding="utf-8")
@@ -198,7 +199,8 @@ def test_a_damaged_deflate64_member_gives_one_line(tmp_path):
 # Runs the CLI and prints its peak RSS. A child's ru_maxrss starts from its parent's size at fork, so
 # the CLI is started from this small process rather than from pytest (hundreds of MB by then).
 _MEASURE = ("import resource, subprocess, sys\n"
-            "code = subprocess.run([sys.executable, '-m', 'itbs_geno', *sys.argv[1:]], stdout=subprocess.DEVNULL).returncode\n"
+            "code = subprocess.run([sys.executable, '-m', 'itbs_geno', *sys.argv[1:]],\n"
+            "                      stdout=subprocess.DEVNULL, check=False).returncode\n"
             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
             "sys.exit(code)\n")
 
@@ -206,7 +208,7 @@ _MEASURE = ("import resource, subprocess, sys\n"
 def run_measured(args: list[str], timeout: float) -> tuple[int, str, int]:
     """Exit code, stderr and peak RSS (KiB) of one run of the CLI."""
     proc = subprocess.run([sys.executable, "-c", _MEASURE, *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout)
+                          check=False, timeout=timeout)
     return proc.returncode, proc.stderr, int(proc.stdout)
 
 

@@ -2,6 +2,7 @@
 trends, athletes, and the plan that joins genes and markers."""
 
 import datetime as dt
+import itertools
 import json
 
 import pytest
@@ -76,7 +77,7 @@ def edge_cases(labs_panel):
     for marker in labs_panel.markers.values():
         if marker.range_from_sheet:
             continue
-        for band, following in zip(marker.bands, marker.bands[1:]):
+        for band, following in itertools.pairwise(marker.bands):
             if band.below is not None:
                 cases.append((marker.id, band.below, following.id))       # 'below X': X is above
             else:

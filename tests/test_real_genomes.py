@@ -1,5 +1,5 @@
-"""Every third-party file in tests/data/third_party (copied from ../shared/real_genomes): read without a traceback, every row of a
-supported file parses, and no panel site is invented (none of these files holds one)."""
+"""Every third-party file in tests/data/third_party (copied from ../shared/real_genomes): read without a
+traceback, every row of a supported file parses, and no panel site is invented (none of these files holds one)."""
 
 from pathlib import Path
 

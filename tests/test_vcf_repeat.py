@@ -3,11 +3,12 @@ poly-A run, at the run's last A (right-aligned, before `bcftools norm`), inside 
 REF, as a deletion; in both builds, indexed and not, and in multi-sample files."""
 
 import pytest
-from vcf_factory import Vcf
 
 from itbs_geno.model import Status
 from itbs_geno.pipeline import read_calls
 from itbs_geno.sources import vcf_scan
+
+from vcf_factory import Vcf
 
 # The anchor base (just before the 5-base poly-A run) in each build: snp_panels/MMP3.toml.
 ANCHOR = {"GRCh37": 102715947, "GRCh38": 102845216}

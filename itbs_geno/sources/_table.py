@@ -68,6 +68,11 @@ def read_table(path: Path, opened: Opened, wanted: Wanted, table: Table) -> Read
     if tally.variants == 0:
         raise InputError(f"{path}: the file has a {table.label} header but no genotype rows; "
                          f"download the raw data again")
+    if tally.malformed == tally.variants:
+        # A header names the vendor but no row has its columns: another vendor's rows under a copied
+        # header, or an edited file. Reading on would report every site "not tested", silently.
+        raise InputError(f"{path}: the file has a {table.label} header, but none of its {tally.variants:,} rows has "
+                         f"{table.label}'s {table.layout.fields} columns; download the raw data again")
     build, basis, warnings = builds.decide(builds.from_data(rows, wanted.markers), builds.from_header(opened.head))
     if tally.malformed:
         warnings += (f"{tally.malformed} row(s) did not have the expected columns and were skipped.",)
