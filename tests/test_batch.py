@@ -56,7 +56,8 @@ def test_mixed_folder_gives_one_report_per_athlete_and_lists_the_broken_file(tmp
     assert [f["input"].rsplit("/", 1)[-1] for f in team["failures"]] == ["broken.txt"]
     assert any(s.endswith("README.md") for s in team["skipped"]) and any(s.endswith(".tbi") for s in team["skipped"])
     rows = {r["athlete_id"]: r for r in read_csv(out / "team.csv")}
-    assert rows["ana_23andme"]["ACTN3_rs1815739_genotype"] == "TT" and rows["ana_23andme"]["ACTN3_rs1815739_result"] == "higher"
+    ana = rows["ana_23andme"]
+    assert ana["ACTN3_rs1815739_genotype"] == "TT" and ana["ACTN3_rs1815739_result"] == "higher"
     assert rows["ben_ancestry"]["format"] == "ancestry" and rows["cai_myheritage"]["format"] == "myheritage"
     assert rows["Eli"]["ACTN3_rs1815739_genotype"] == "TT" and rows["Dee"]["COL5A1_rs12722_genotype"] == "CC"
     assert rows["Dee"]["markers_called"] == "2" and rows["Dee"]["build"] == "GRCh38"
