@@ -6,6 +6,7 @@ or crashing input never stops the others.
 """
 
 import dataclasses
+import datetime as dt
 import os
 import shutil
 import signal
@@ -25,7 +26,7 @@ from itbs_geno.labs import LabSheet
 from itbs_geno.model import SampleResult
 from itbs_geno.output import safe_name
 from itbs_geno.pipeline import analyse, finish
-from itbs_geno.roster import RESERVED_IDS, Roster, row_for
+from itbs_geno.roster import RESERVED_IDS, Roster, birth_year, consents, row_for
 from itbs_geno.sheets import display, quoted
 
 EXIT_SOME_FAILED = 3          # documented: the run finished, but some inputs could not be read
@@ -44,6 +45,7 @@ class Athlete:
     input: str
     roster: dict[str, str]             # the roster's free columns (sport, position, …)
     result: SampleResult
+    birth_year: int | None = None      # from the roster; decides whether the athlete is a minor
 
 
 @dataclass
@@ -52,6 +54,8 @@ class Batch:
     failures: list[Failure]
     skipped: list[str]                 # files in folders that are not genotype files
     roster_columns: list[str]
+    no_consent: list[str] = dataclasses.field(default_factory=list)   # athletes not processed: no consent
+    asks_consent: bool = False         # the roster has a consent column
 
 
 # Files a folder may hold beside the downloads that are never genotype data.
@@ -220,10 +224,13 @@ def _stop_if_strict(strict: bool, outcome: Outcome) -> None:
 
 
 def assemble(items: list[str], outcomes: list[Outcome], knowledge: Knowledge, roster: Roster | None = None,
-             lab_sheet: LabSheet | None = None, skipped: list[str] | None = None) -> Batch:
-    """Name the athletes (roster), refuse duplicates by content and by id, attach the labs (and so
-    complete each plan)."""
+             lab_sheet: LabSheet | None = None, skipped: list[str] | None = None,
+             no_consent: list[str] | None = None) -> Batch:
+    """Name the athletes (roster), leave out those without consent, refuse duplicates by content
+    and by id, attach the labs (and so complete each plan). `no_consent`: inputs already left
+    unread because their roster row says no."""
     roster = roster or Roster({}, [])
+    refused = list(no_consent or [])
     failures: list[Failure] = []
     candidates: list[tuple[str, SampleResult, dict[str, str]]] = []
     seen_content: dict[str, str] = {}
@@ -242,6 +249,9 @@ def assemble(items: list[str], outcomes: list[Outcome], knowledge: Knowledge, ro
     athletes: list[Athlete] = []
     used: dict[str, str] = {}
     for item, result, row in candidates:
+        if not consents(roster, row):
+            refused.append(display(row.get("name") or row.get("athlete_id") or row.get("id") or result.sample))
+            continue
         wanted = safe_name(row.get("athlete_id") or row.get("id") or result.sample)
         if wanted.lower() in RESERVED_IDS:
             failures.append(Failure(item, f'{item}: athlete id "{wanted}" is the name of the team summary files; '
@@ -254,15 +264,15 @@ def assemble(items: list[str], outcomes: list[Outcome], knowledge: Knowledge, ro
         used[wanted.lower()] = item
         extras = {c: display(row.get(c, "")) for c in roster.columns}
         name = display(row.get("name") or result.sample) or wanted
-        athletes.append(Athlete(wanted, name, item, extras, result))
+        athletes.append(Athlete(wanted, name, item, extras, result, birth_year(row)))
     if lab_sheet is not None:
         athletes = _attach_team_labs(athletes, lab_sheet, knowledge)
-    return Batch(athletes, failures, skipped or [], roster.columns)
+    return Batch(athletes, failures, skipped or [], roster.columns, refused, roster.asks_consent)
 
 
-def read_team_labs(path: Path, lab_panel: LabPanel) -> LabSheet:
-    """The team lab sheet, checked whole before any input is read."""
-    rows = labs.read_sheet(path, lab_panel)
+def read_team_labs(path: Path, lab_panel: LabPanel, today: dt.date | None = None) -> LabSheet:
+    """The team lab sheet, checked whole before any input is read (no date after the run date)."""
+    rows = labs.read_sheet(path, lab_panel, today)
     if not any(r.athlete for r in rows):
         raise InputError(f"{path}: a team lab sheet needs an athlete column (athlete id, name or sample)")
     return LabSheet(path, rows)

@@ -184,11 +184,16 @@ def call(input_path: Path, as_json: bool, sample: str | None, assume_ref: bool):
                    "reads each. Without it a URL is refused: nothing reaches the network unless asked.")
 @click.option("--strict", is_flag=True, help="Stop at the first input that fails (exit 2).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.option("--today", metavar="YYYY-MM-DD",
+              help="The run date retests are due or overdue against [default: today]; fix it to reproduce a run.")
+@click.option("--group-by", "group_by", metavar="COLUMN",
+              help="Group the team tables by this roster column (squad, event group, sex…), with counts.")
+@click.option("--pdf", "pdf", is_flag=True, help="Also print team.html (and the coach view) to PDF, A4 landscape.")
 @ASSUME_REF
 @SHAREABLE
 def batch(inputs: tuple[str, ...], outdir: Path, jobs: int | None, roster_path: Path | None,
           labs_path: Path | None, coach_view: bool, scheduler: str | None, remote_inputs: bool, strict: bool,
-          quiet: bool, assume_ref: bool, shareable: bool):
+          quiet: bool, today: str | None, group_by: str | None, pdf: bool, assume_ref: bool, shareable: bool):
     """Process a squad: one report per athlete plus a team summary.
 
     INPUT may be files, folders (searched recursively for genotype files), multi-sample
@@ -204,7 +209,7 @@ def batch(inputs: tuple[str, ...], outdir: Path, jobs: int | None, roster_path: 
     from itbs_geno.batch import EXIT_SOME_FAILED
 
     options = squad.BatchOptions(inputs, outdir, jobs, roster_path, labs_path, coach_view, scheduler,
-                                 remote_inputs, strict, assume_ref, shareable)
+                                 remote_inputs, strict, assume_ref, shareable, today, group_by, pdf)
     run = squad.run(options, _progress(quiet))
     done = run.batch
     for line in run.notes:

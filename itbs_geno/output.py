@@ -9,7 +9,7 @@ from pathlib import Path
 from itbs_geno.errors import InputError
 
 
-def write_atomic(path: Path, text: str, shareable: bool = False) -> None:
+def write_atomic(path: Path, text: str | bytes, shareable: bool = False) -> None:
     """Write to a temporary file beside `path`, then rename: a reader never sees half a file.
     The file is readable by its owner only (mode 0600), unless `shareable` (0644 less the umask)."""
     folder = path.parent if str(path.parent) else Path(".")
@@ -20,8 +20,12 @@ def write_atomic(path: Path, text: str, shareable: bool = False) -> None:
     except OSError as err:
         raise InputError(f"{path}: cannot write in {folder} ({err.strerror}); choose another output path") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+        if isinstance(text, bytes):                   # a spreadsheet (team.xlsx)
+            with os.fdopen(fd, "wb") as out:
+                out.write(text)
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(text)
         if shareable:
             os.chmod(tmp, 0o644 & ~umask())
         os.replace(tmp, path)

@@ -1,4 +1,5 @@
-"""The team summary (team.html, team.csv, team.json) and the batch's output folder.
+"""The team summary (team.html, team.csv, team.xlsx, team.ics, team.json, and with --pdf
+team.pdf) and the batch's output folder.
 
 Every file is written atomically, by one run at a time (outdirs.locked). A re-run
 into the same folder replaces its outputs and removes the ones a previous run wrote that this
@@ -6,25 +7,21 @@ run did not (listed in team.json, and each removal listed in the new team.json),
 reports of an input that failed this time: those are kept and marked as from the earlier run.
 """
 
-import csv
 import datetime as dt
-import io
 import json
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from itbs_geno import __version__, render
-from itbs_geno.batch import Batch
+from itbs_geno import __version__, render, team_files, team_table
+from itbs_geno.batch import Athlete, Batch
 from itbs_geno.errors import InputError
-from itbs_geno.interpret import counted
 from itbs_geno.knowledge import Knowledge
-from itbs_geno.model import Finding, Status
 from itbs_geno.output import write_atomic
 from itbs_geno.panel import Panel
 from itbs_geno.result_json import as_json
-from itbs_geno.sheets import display
+from itbs_geno.team_page import genotype_or_status, team_view
+from itbs_geno.team_status import is_minor
 
 MANIFEST = "team.json"
 
@@ -36,10 +33,27 @@ class Written:
     kept: list[str] = field(default_factory=list)              # an earlier run's reports of inputs that failed now
 
 
-def write(batch: Batch, outdir: Path, knowledge: Knowledge, today: dt.date, coach_view: bool = False,
-          shareable: bool = False) -> Written:
-    """Write every athlete's report and JSON, then the team files; return what was written,
-    removed and kept. The caller holds the folder (`locked`)."""
+@dataclass(frozen=True)
+class TeamOptions:
+    coach_view: bool = False
+    shareable: bool = False
+    group_by: str | None = None        # a roster column (lower case, as the roster reads it)
+    pdf: bool = False
+
+
+# Their own report leads with this for an athlete under 18 (BJSM 2015 consensus, Webborn et al.).
+MINOR_NOTE = ("Under 18 on the date of this report. Sports scientists and doctors agreed in a 2015 consensus "
+              "statement (British Journal of Sports Medicine) that no child or young athlete should have a "
+              "genetic test used to shape their training or to judge their talent. Read the gene results below "
+              "with a doctor and your family, as information only: they must not change training, selection "
+              "or anything else. The team pages show this athlete's lab results only.")
+
+
+def write(batch: Batch, outdir: Path, knowledge: Knowledge, today: dt.date,
+          options: TeamOptions | None = None) -> Written:
+    """Write every athlete's report, JSON and retest calendar, then the team files; return what
+    was written, removed and kept. The caller holds the folder (`locked`)."""
+    options = options or TeamOptions()
     try:
         outdir.mkdir(parents=True, exist_ok=True)
     except OSError as err:
@@ -47,33 +61,50 @@ def write(batch: Batch, outdir: Path, knowledge: Knowledge, today: dt.date, coac
     previous = _previous_run(outdir)
     panel = knowledge.genes
     written = []
-    for athlete in batch.athletes:
-        result = athlete.result
-        for name, text in ((f"{athlete.id}.html", render.html(result, knowledge, today)),
-                           (f"{athlete.id}.json", _dumps(as_json(result, panel)))):
-            write_atomic(outdir / name, text, shareable)
+    for athlete in batch.athletes:            # written one by one: 500 reports need not sit in memory
+        for name, text in ((f"{athlete.id}.html", _report(athlete, knowledge, today)),
+                           (f"{athlete.id}.json", _dumps(as_json(athlete.result, panel)))):
+            write_atomic(outdir / name, text, options.shareable)
             written.append(outdir / name)
-    this_run = {p.name for p in written} | set(_TEAM_FILES[coach_view]) | {MANIFEST}
+    files: dict[str, str | bytes] = dict(team_files.calendars(batch, knowledge, today))
+    group_by = options.group_by.strip().lower() if options.group_by else None
+    views = (False, True) if options.coach_view else (False,)
+    for coach in views:
+        stem = "team_coach" if coach else "team"
+        tables = team_table.frames(batch, knowledge, today, coach)
+        files[f"{stem}.csv"] = team_table.to_csv(tables.wide)
+        if not coach:
+            files["team.xlsx"] = team_files.xlsx(tables, today)
+    pages = {"team_coach.html" if coach else "team.html": coach for coach in views}
+    pdfs = [name.replace(".html", ".pdf") for name in pages] if options.pdf else []
+    this_run = {p.name for p in written} | set(files) | set(pages) | set(pdfs) | {MANIFEST}
     kept = _kept(batch, previous, this_run, outdir)
-    team_files = {"team.csv": _csv(batch, knowledge, coach=False),
-                  "team.html": _html(batch, panel, today, coach=False, kept=kept)}
-    if coach_view:
-        team_files |= {"team_coach.csv": _csv(batch, knowledge, coach=True),
-                       "team_coach.html": _html(batch, panel, today, coach=True, kept=kept)}
-    for name, text in team_files.items():
-        write_atomic(outdir / name, text, shareable)
+    for name, coach in pages.items():
+        files[name] = render.page("team.html", team_view(batch, knowledge, today, coach, kept, group_by))
+    for name, content in files.items():
+        write_atomic(outdir / name, content, options.shareable)
+        written.append(outdir / name)
+    for name in pdfs:
+        from itbs_geno.pdf import print_pdf
+
+        print_pdf(outdir / name.replace(".pdf", ".html"), outdir / name, options.shareable)
         written.append(outdir / name)
     kept_files = {f for k in kept.values() for f in k["files"]}
     removed = sorted(n for n in previous.outputs - this_run - kept_files if (outdir / n).exists())
     outputs = sorted({p.name for p in written} | kept_files) + [MANIFEST]
-    write_atomic(outdir / MANIFEST, _dumps(team_json(batch, panel, today, outputs, kept, removed)), shareable)
+    write_atomic(outdir / MANIFEST, _dumps(team_json(batch, panel, today, outputs, kept, removed)),
+                 options.shareable)
     written.append(outdir / MANIFEST)
     for stale in removed:
         (outdir / stale).unlink(missing_ok=True)
     return Written(written, removed, sorted(kept_files))
 
 
-_TEAM_FILES = {False: ("team.csv", "team.html"), True: ("team.csv", "team.html", "team_coach.csv", "team_coach.html")}
+def _report(athlete: Athlete, knowledge: Knowledge, today: dt.date) -> str:
+    """The athlete's own report; a minor's leads with the consensus note."""
+    if not is_minor(athlete, today):
+        return render.html(athlete.result, knowledge, today)
+    return render.page("report.html", {**render.view(athlete.result, knowledge, today), "lead_notice": MINOR_NOTE})
 
 
 def _dumps(data: Any) -> str:
@@ -100,7 +131,8 @@ def _previous_run(outdir: Path) -> _Previous:
     for athlete in data.get("athletes", []) if isinstance(data.get("athletes"), list) else []:
         if isinstance(athlete, dict) and isinstance(athlete.get("input"), str) and isinstance(athlete.get("id"), str):
             entry = reports.setdefault(athlete["input"], {"files": [], "date": date})
-            entry["files"] += [f for f in (f"{athlete['id']}.html", f"{athlete['id']}.json") if f in outputs]
+            own = (f"{athlete['id']}.html", f"{athlete['id']}.json", f"{athlete['id']}.ics")
+            entry["files"] += [f for f in own if f in outputs]
     for failure in data.get("failures", []) if isinstance(data.get("failures"), list) else []:
         earlier = failure.get("kept") if isinstance(failure, dict) else None
         if (isinstance(earlier, dict) and isinstance(failure.get("input"), str)
@@ -127,14 +159,16 @@ def _kept(batch: Batch, previous: _Previous, this_run: set[str], outdir: Path) -
 def team_json(batch: Batch, panel: Panel, today: dt.date, outputs: list[str],
               kept: dict[str, dict[str, Any]] | None = None, removed: list[str] | None = None) -> dict[str, Any]:
     kept = kept or {}
+    adults = [a for a in batch.athletes if not is_minor(a, today)]
     return {
         "tool": {"name": "itbs-geno", "version": __version__},
         "panel": {"version": panel.version, "date": panel.date},
         "date": today.isoformat(),
         "athletes": [{"id": a.id, "name": a.name, "input": a.input, "roster": a.roster,
-                      "report": f"{a.id}.html", "result": as_json(a.result, panel)}
+                      "report": f"{a.id}.html", "minor": is_minor(a, today), "result": _result_json(a, panel, today)}
                      for a in batch.athletes],
-        "counts": _counts(batch, panel),
+        "counts": _counts(adults, panel),          # minors' genotypes are never counted on a team output
+        "not_processed": [{"athlete": name, "reason": "no consent"} for name in batch.no_consent],
         "failures": [{"input": f.input, "message": f.message, **({"kept": kept[f.input]} if f.input in kept else {})}
                      for f in batch.failures],
         "skipped": batch.skipped,
@@ -143,157 +177,31 @@ def team_json(batch: Batch, panel: Panel, today: dt.date, outputs: list[str],
     }
 
 
-def _counts(batch: Batch, panel: Panel) -> dict[str, dict[str, int]]:
+def _result_json(athlete: Athlete, panel: Panel, today: dt.date) -> dict[str, Any]:
+    """The athlete's JSON result; a minor's without genetic results (markers, gene plan steps)."""
+    data = as_json(athlete.result, panel)
+    if is_minor(athlete, today):
+        data["markers"] = []
+        data["plan"] = [step for step in data["plan"] if step["gene"] is None]
+        data["genetics"] = team_table.WITHHELD
+    return data
+
+
+def _counts(athletes: list[Athlete], panel: Panel) -> dict[str, dict[str, int]]:
     """Per marker: how many athletes have each genotype (or no-call / not-tested)."""
     counts = {}
     for i, marker in enumerate(panel.markers):
-        tally = Counter(_genotype_or_status(a.result.findings[i]) for a in batch.athletes)
+        tally: dict[str, int] = {}
+        for a in athletes:
+            key = genotype_or_status(a.result.findings[i])
+            tally[key] = tally.get(key, 0) + 1
         counts[f"{marker.gene} {marker.rsid}"] = dict(sorted(tally.items()))
     return counts
-
-
-def _genotype_or_status(finding: Finding) -> str:
-    return str(finding.call.genotype) if finding.call.status is Status.CALLED else str(finding.call.status)
 
 
 def builtin_columns(knowledge: Knowledge) -> list[str]:
     """team.csv's own columns (either view), which a roster's free column must not shadow."""
     empty = Batch([], [], [], [])
-    return csv_columns(empty, knowledge, coach=False) + csv_columns(empty, knowledge, coach=True)
+    return team_table.csv_columns(empty, knowledge, coach=False) + team_table.csv_columns(empty, knowledge, coach=True)
 
 
-def csv_columns(batch: Batch, knowledge: Knowledge, coach: bool) -> list[str]:
-    """The documented team.csv columns, in order (README: "Team batch")."""
-    panel, lab_panel = knowledge.genes, knowledge.labs
-    columns = ["athlete_id", "name", *batch.roster_columns]
-    if not coach:
-        columns += ["input", "format", "build", "markers_called", "markers_total"]
-    columns.append("higher_count")
-    for marker in panel.markers:
-        stem = f"{marker.gene}_{marker.rsid}"
-        columns += [f"{stem}_result"] if coach else [f"{stem}_genotype", f"{stem}_status", f"{stem}_result"]
-    if not coach:
-        for marker_id in lab_panel.markers:
-            columns += [f"{marker_id}_value", f"{marker_id}_unit", f"{marker_id}_band"]
-    return columns
-
-
-def _csv(batch: Batch, knowledge: Knowledge, coach: bool) -> str:
-    buffer = io.StringIO()
-    panel = knowledge.genes
-    columns = csv_columns(batch, knowledge, coach)
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")
-    writer.writer.writerow([_cell(c) for c in columns])        # free column names come from the roster
-    for athlete in batch.athletes:
-        result = athlete.result
-        row: dict[str, Any] = {"athlete_id": athlete.id, "name": athlete.name, **athlete.roster,
-                               "higher_count": len(counted(panel, result.findings))}
-        if not coach:
-            called = sum(f.call.status is Status.CALLED for f in result.findings)
-            row |= {"input": athlete.input, "format": result.source.format, "build": result.source.build or "",
-                    "markers_called": called, "markers_total": len(result.findings)}
-        for marker, finding in zip(panel.markers, result.findings, strict=True):
-            stem = f"{marker.gene}_{marker.rsid}"
-            row[f"{stem}_result"] = finding.category or ""
-            if not coach:
-                row[f"{stem}_genotype"] = str(finding.call.genotype) if finding.call.genotype else ""
-                row[f"{stem}_status"] = str(finding.call.status)
-        if not coach:
-            for b in result.biomarkers:
-                row |= {f"{b.marker}_value": f"{b.value:g}", f"{b.marker}_unit": b.unit,
-                        f"{b.marker}_band": b.band or ""}
-        writer.writerow({k: _cell(v) for k, v in row.items()})
-    # A byte-order mark makes spreadsheet programs read the file as UTF-8.
-    return "\ufeff" + buffer.getvalue()
-
-
-def _cell(value: Any) -> Any:
-    """Text from input files must not start a spreadsheet formula (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def _html(batch: Batch, panel: Panel, today: dt.date, coach: bool, kept: dict[str, dict[str, Any]]) -> str:
-    return render.page("team.html", team_view(batch, panel, today, coach, kept))
-
-
-def team_view(batch: Batch, panel: Panel, today: dt.date, coach: bool,
-              kept: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
-    kept = kept or {}
-    markers = panel.markers
-    counts = _counts(batch, panel)
-    rows: list[dict[str, Any]] = []
-    for athlete in batch.athletes:
-        findings = athlete.result.findings
-        called = sum(f.call.status is Status.CALLED for f in findings)
-        rows.append({
-            "id": athlete.id, "name": athlete.name, "roster": [athlete.roster.get(c, "") for c in batch.roster_columns],
-            "report": f"{athlete.id}.html", "coverage": f"{called}/{len(findings)}", "called": called,
-            "higher": len(counted(panel, findings)),
-            "cells": [_cell_view(f, panel, coach) for f in findings],
-        })
-    notability = {c: i for i, c in enumerate(panel.by_notability)}
-    sorts: list[dict[str, Any]] = [{"key": "name", "label": "athlete",
-                                    "rows": sorted(rows, key=lambda r: r["name"].lower())}]
-    for i, marker in enumerate(markers):
-        sorts.append({"key": f"m{i}", "label": f"{marker.gene} {marker.name}",
-                      "rows": sorted(rows, key=lambda r: (notability.get(r["cells"][i]["category"], len(notability)),
-                                                               r["name"].lower()))})
-    sorts.append({"key": "higher", "label": "higher-risk count",
-                  "rows": sorted(rows, key=lambda r: (-r["higher"], r["name"].lower()))})
-    sorts.append({"key": "coverage", "label": "coverage",
-                  "rows": sorted(rows, key=lambda r: (r["called"], r["name"].lower()))})
-    return {
-        "title": "Team summary" + (" (coach view: result tiers only)" if coach else ""),
-        "coach": coach, "date": today.isoformat(), "tool_version": __version__, "panel_version": panel.version,
-        "markers": [{"gene": m.gene, "name": m.name, "rsid": m.rsid} for m in markers],
-        "roster_columns": [display(c) for c in batch.roster_columns], "rows": rows, "sorts": sorts,
-        "categories": list(panel.categories.values()),
-        "counts": [] if coach else [{"marker": k, "counts": v} for k, v in counts.items()],
-        "distribution": [] if coach else _distribution(counts, panel, len(batch.athletes)),
-        "failures": [{"input": display(f.input), "message": f.message + _kept_note(kept.get(f.input))}
-                     for f in batch.failures],
-        "skipped": [display(s) for s in batch.skipped], "athletes": len(batch.athletes),
-    }
-
-
-def _kept_note(kept: dict[str, Any] | None) -> str:
-    if not kept:
-        return ""
-    when = f"of {kept['date']}" if kept["date"] else "before"
-    return f" Kept from the run {when}, not updated: {', '.join(kept['files'])}."
-
-
-DIST_BAR = 260
-
-
-def _distribution(per_marker: dict[str, dict[str, int]], panel: Panel, athletes: int) -> list[dict[str, Any]]:
-    """Per marker, the squad split by genotype (then no-call / not-tested), as bar segments."""
-    total = max(athletes, 1)
-    rows = []
-    for y, (marker, (label, counts)) in enumerate(zip(panel.markers, per_marker.items(), strict=True)):
-        order = marker.possible_genotypes()
-        keys = [g for g in order if g in counts] + sorted(k for k in counts if k not in order)
-        x, segments = 0.0, []
-        for key in keys:
-            width = counts[key] / total * DIST_BAR
-            shade = order.index(key) if key in order else 3
-            segments.append({"x": round(x, 1), "width": round(width, 1), "shade": shade, "label": key,
-                             "count": counts[key], "text_x": round(x + width / 2, 1), "labelled": width >= 34})
-            x += width
-        rows.append({"label": label, "y": y * 24, "segments": segments,
-                     "description": ", ".join(f"{s['label']} {s['count']}" for s in segments)})
-    return rows
-
-
-def _cell_view(finding: Finding, panel: Panel, coach: bool) -> dict[str, Any]:
-    category = finding.category
-    meta = panel.categories.get(category or "")
-    return {
-        "category": category, "symbol": meta.symbol if meta else "–",
-        "short": meta.short if meta else str(finding.call.status),
-        "genotype": None if coach or finding.call.genotype is None else str(finding.call.genotype),
-        "literature": None if coach else finding.literature,
-        "low_quality": finding.call.low_quality,      # shown, but not in the higher-risk count
-    }

@@ -49,19 +49,21 @@ def test_mixed_folder_gives_one_report_per_athlete_and_lists_the_broken_file(tmp
     assert "FAILED " in result.stderr and "broken.txt: not a recognised genotype file" in result.stderr
     athletes = ["ana_23andme", "ben_ancestry", "cai_myheritage", "Dee", "Eli"]
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [f"{a}.html" for a in athletes] + [f"{a}.json" for a in athletes] + ["team.csv", "team.html", "team.json"])
+        [f"{a}.html" for a in athletes] + [f"{a}.json" for a in athletes]
+        + ["team.csv", "team.html", "team.ics", "team.json", "team.xlsx"])
     team = json.loads((out / "team.json").read_text())
     assert [a["id"] for a in team["athletes"]] == athletes            # input order, samples in file order
     assert [f["input"].rsplit("/", 1)[-1] for f in team["failures"]] == ["broken.txt"]
     assert any(s.endswith("README.md") for s in team["skipped"]) and any(s.endswith(".tbi") for s in team["skipped"])
     rows = {r["athlete_id"]: r for r in read_csv(out / "team.csv")}
-    assert rows["ana_23andme"]["ACTN3_rs1815739_genotype"] == "TT" and rows["ana_23andme"]["ACTN3_rs1815739_result"] == "higher"
+    ana = rows["ana_23andme"]
+    assert ana["ACTN3_rs1815739_genotype"] == "TT" and ana["ACTN3_rs1815739_result"] == "higher"
     assert rows["ben_ancestry"]["format"] == "ancestry" and rows["cai_myheritage"]["format"] == "myheritage"
     assert rows["Eli"]["ACTN3_rs1815739_genotype"] == "TT" and rows["Dee"]["COL5A1_rs12722_genotype"] == "CC"
     assert rows["Dee"]["markers_called"] == "2" and rows["Dee"]["build"] == "GRCh38"
     page = (out / "team.html").read_text()
     assert "broken.txt" in page and '<a href="ana_23andme.html">' in page
-    assert 'id="by-higher"' in page and "<script" not in page
+    assert 'id="by-discuss"' in page and "<script" not in page
     assert not [p for p in out.iterdir() if p.name.startswith(".")]   # no temporary files left
 
 

@@ -34,3 +34,10 @@ def test_suite_quick_run(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     assert "| 23andme_v5 .txt |" in result.stdout and "| WGS VCF, plain gzip |" in result.stdout
     assert "give the same calls: yes" in result.stdout
+
+
+def test_team_scale_smoke_run():
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "team_scale.py"), "--sizes", "3,6",
+                             "--repeats", "1", "--no-browser"], capture_output=True, text=True, cwd=ROOT, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert re.search(r"^\| 6 \| [\d.]+ s \| [\d.]+ \| [\d.]+ MB \|", result.stdout, re.MULTILINE), result.stdout

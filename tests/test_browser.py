@@ -41,8 +41,6 @@ def pages(tmp_path_factory):
                     "-o", str(folder / "report.html"), "--pdf", str(folder / "report.pdf")], check=True, cwd=ROOT)
     subprocess.run([*itbs, "report", str(SAMPLE), "-o", str(folder / "nolabs.html"),
                     "--pdf", str(folder / "nolabs.pdf")], check=True, cwd=ROOT)
-    subprocess.run([*itbs, "batch", str(SAMPLES / "synthetic_23andme.txt"), str(SAMPLES / "synthetic_ancestry.txt"),
-                    "-o", str(folder / "team"), "--jobs", "1", "--coach-view"], check=True, cwd=ROOT)
     return folder
 
 
@@ -221,19 +219,6 @@ def page_fullness(reader) -> list[float]:
         body = [y for y in lows if y > 60]                 # above the 16 mm bottom margin (the footer)
         found.append(round((height - min(body)) / height, 2) if body else 0.0)
     return found
-
-
-@pytest.mark.parametrize("name", ["team.html", "team_coach.html"])
-def test_team_page_sorts_from_the_keyboard(browser, pages, name):
-    page, seen = open_page(browser, pages / "team" / name, *WIDTHS["desktop"])
-    assert_clean(seen)
-    assert page.locator("table.default").is_visible() and not page.locator("#by-higher").is_visible()
-    page.focus("a[href='#by-higher']")
-    page.keyboard.press("Enter")
-    page.wait_for_function("location.hash === '#by-higher'")
-    assert page.locator("#by-higher").is_visible() and not page.locator("table.default").is_visible()
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
-    page.close()
 
 
 def test_pdf_without_a_browser_says_how_to_get_one(monkeypatch, tmp_path):

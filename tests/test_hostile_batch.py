@@ -189,7 +189,8 @@ def test_an_input_named_team_never_overwrites_the_team_summary(tmp_path):
     assert "Team summary" in (out / "team.html").read_text()
 
 
-@pytest.mark.parametrize("column", ["input", "Format", "higher_count", "ACTN3_rs1815739_genotype", "ferritin_band"])
+@pytest.mark.parametrize("column", ["input", "Format", "results_to_discuss", "needs_attention",
+                                    "ACTN3_rs1815739_genotype", "ferritin_band", "ferritin_retest"])
 def test_a_free_roster_column_may_not_shadow_a_team_csv_column(tmp_path, column):
     folder = squad(tmp_path)
     roster = tmp_path / "roster.csv"
