@@ -10,11 +10,10 @@ from itbs_geno.errors import InputError
 from itbs_geno.genotype import NO_CALL_TEXT, BadGenotype, parse_joined, parse_pair
 from itbs_geno.model import Genotype, RawCall, Tally
 from itbs_geno.sites import Sites
+from itbs_geno.sources._scan import HEADER_IDS, BlockScan
 from itbs_geno.sources.opener import Opened
 from itbs_geno.sources.reader import Read, Wanted, sample_name
 
-# Names a column-header row gives the identifier column; such a row is never a SNP.
-HEADER_IDS = frozenset({"rsid", "rs", "snp", "snpid", "snp_id", "name", "id", "marker", "markername", "snp.name"})
 # chr1, the longest chromosome, is 248,956,422 bp: a position has at most nine digits, ten with margin.
 MAX_POSITION_DIGITS = 10
 # Different lines kept for one identifier; a file that lists a site more often is broken there, and
@@ -64,7 +63,7 @@ class Table:
 def read_table(path: Path, opened: Opened, wanted: Wanted, table: Table) -> Read:
     """One person's rows at the panel sites, the build they are on, and the file's counts."""
     tally = Tally()
-    rows = list(read_rows(opened.lines, wanted.sites, tally, table.layout))
+    rows = list(read_rows(opened.head, wanted.sites, tally, table.layout, opened.blocks))
     if tally.variants == 0:
         raise InputError(f"{path}: the file has a {table.label} header but no genotype rows; "
                          f"download the raw data again")
@@ -83,8 +82,28 @@ def read_table(path: Path, opened: Opened, wanted: Wanted, table: Table) -> Read
                 build, basis, warnings, tally.variants, tally.no_calls, table.layout.name, table.strand)
 
 
-def read_rows(lines: Iterable[str], sites: Sites, tally: Tally, layout: Layout) -> Iterator[RawCall]:
-    """Count every row; yield only the rows that concern a panel site.
+def read_rows(lines: Iterable[str], sites: Sites, tally: Tally, layout: Layout, blocks: Iterable[str] = (),
+              scan: bool = True) -> Iterator[RawCall]:
+    """Count every row of `lines` and then of `blocks` (whole lines, each ending in "\n"); yield only
+    the rows that concern a panel site. Ordinary blocks are scanned whole (sources/_scan.py); any
+    other block, and every block when `scan` is False, goes through the line loop."""
+    kept = _Kept()
+    count_rows(lines, sites, tally, layout, kept)
+    scanner = BlockScan.for_layout(layout, sites) if scan else None
+    for block in blocks:
+        found = scanner.scan(block) if scanner else None
+        if found is None:
+            count_rows(block.split("\n")[:-1], sites, tally, layout, kept)
+            continue
+        rows, no_calls, candidates = found
+        tally.variants += rows
+        tally.no_calls += no_calls
+        count_rows(candidates, sites, Tally(), layout, kept)     # counted above: only keep the panel rows
+    yield from kept.rows()
+
+
+def count_rows(lines: Iterable[str], sites: Sites, tally: Tally, layout: Layout, kept: "_Kept") -> None:
+    """The line loop: count every row; keep only the rows that concern a panel site.
 
     Comment lines and the column-header row are skipped. Rows of the wrong shape are
     counted as malformed and, at a panel site, reported as a problem instead of a genotype.
@@ -95,7 +114,6 @@ def read_rows(lines: Iterable[str], sites: Sites, tally: Tally, layout: Layout) 
     id_at, chrom_at, pos_at = layout.id, layout.chrom, layout.pos
     first, second = layout.genotype[0], layout.genotype[-1]
     ids, positions = sites.ids, sites.position_values
-    kept = _Kept()
     variants = no_calls = malformed = 0
     try:
         for line in lines:
@@ -124,7 +142,6 @@ def read_rows(lines: Iterable[str], sites: Sites, tally: Tally, layout: Layout) 
         tally.variants += variants
         tally.no_calls += no_calls
         tally.malformed += malformed
-    yield from kept.rows()
 
 
 class _Kept:

@@ -13,7 +13,7 @@ import stat
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from itbs_geno.errors import InputError
@@ -43,6 +43,9 @@ class Opened:
     head: list[str]                      # the first HEAD_LINES lines (fewer if one is too long)
     lines: Iterator[str]                 # every line, head included, without line ends
     refusal: InputError | None = None    # a line too long came before HEAD_LINES: reading on raises it
+    # The text after the head in blocks of whole lines, each line ending in "\n". It shares its source
+    # with `lines`: a reader reads one or the other (the table readers scan blocks, sources/_scan.py).
+    blocks: Iterator[str] = field(default_factory=lambda: iter(()))
 
 
 def sniff_compression(path: Path) -> str:
@@ -118,26 +121,34 @@ def _check_readable(path: Path) -> None:
 
 def _opened(path: Path, raw: Binary, compression: str, member: str | None, limit: int) -> Opened:
     text = _decode(path, raw)
-    lines = _split_lines(path, text, limit)
-    head, refusal = _head(lines)
-    rest = _raise(refusal) if refusal else lines
-    return Opened(compression, member, head, itertools.chain(head, rest), refusal)
+    blocks = _split_blocks(path, text, limit)
+    head, rest, refusal = _head(blocks)
+    after = _raise(refusal) if refusal else itertools.chain([rest] if rest else [], blocks)
+    return Opened(compression, member, head, itertools.chain(head, _lines(after)), refusal, after)
 
 
-def _head(lines: Iterator[str]) -> tuple[list[str], InputError | None]:
-    """The first HEAD_LINES lines, or the lines before text no consumer file has: that is enough to
-    tell the format, and the refusal is kept for whoever reads on. A VCF or BCF is read again by its
-    own reader, whose limits suit cohort files (a record of 3,000 samples with PL can pass 1 Mi
-    characters) and binary data."""
+def _lines(blocks: Iterator[str]) -> Iterator[str]:
+    for block in blocks:
+        yield from block.split("\n")[:-1]
+
+
+def _head(blocks: Iterator[str]) -> tuple[list[str], str, InputError | None]:
+    """The first HEAD_LINES lines and the rest of the block they end in, or the lines before text no
+    consumer file has: that is enough to tell the format, and the refusal is kept for whoever reads
+    on. A VCF or BCF is read again by its own reader, whose limits suit cohort files (a record of
+    3,000 samples with PL can pass 1 Mi characters) and binary data."""
     head: list[str] = []
     try:
-        for line in lines:
-            head.append(line)
-            if len(head) == HEAD_LINES:
-                break
+        for block in blocks:
+            need = HEAD_LINES - len(head)
+            parts = block.split("\n", need)
+            if len(parts) > need:
+                head += parts[:need]
+                return head, parts[need], None
+            head += parts[:-1]              # a block ends in "\n": its last part is empty
     except NotConsumerText as refusal:
-        return head, refusal
-    return head, None
+        return head, "", refusal
+    return head, "", None
 
 
 class NotConsumerText(InputError):
@@ -151,10 +162,10 @@ def _raise(refusal: InputError) -> Iterator[str]:
     yield  # a generator: the refusal comes when the lines after the head are read
 
 
-def _split_lines(path: Path, text: io.TextIOWrapper, limit: int) -> Iterator[str]:
-    """Lines from fixed-size chunks, so a file that is one endless line, or a compression bomb,
-    is refused before it can fill memory or take minutes. (newline=None has turned every line
-    end into \\n.)"""
+def _split_blocks(path: Path, text: io.TextIOWrapper, limit: int) -> Iterator[str]:
+    """Whole lines in blocks of about CHUNK characters, each line ending in "\n", so a file that is
+    one endless line, or a compression bomb, is refused before it can fill memory or take minutes.
+    (newline=None has turned every line end into \n.)"""
     pending, total = "", 0
     while chunk := _read(path, text):
         total += len(chunk)
@@ -163,19 +174,21 @@ def _split_lines(path: Path, text: io.TextIOWrapper, limit: int) -> Iterator[str
                              f"genotype download gives (at most {MAX_TEXT // 1_000_000:,} MB, or {MAX_RATIO} times the "
                              f"compressed size); a damaged file or a compression bomb? Refusing it (set "
                              f"{MAX_TEXT_ENV} to raise the limit for a huge table)")
-        lines = (pending + chunk).split("\n")
-        if len(lines) > len(chunk) // MIN_LINE_AVERAGE + LINE_SLACK:
-            if total == len(chunk):
-                yield from lines[:HEAD_LINES]   # the first lines still tell a BCF (binary) by its magic
+        text_ = pending + chunk
+        if text_.count("\n") + 1 > len(chunk) // MIN_LINE_AVERAGE + LINE_SLACK:
+            if total == len(chunk):         # the first lines still tell a BCF (binary) by its magic
+                yield "\n".join(text_.split("\n", HEAD_LINES)[:HEAD_LINES]) + "\n"
             raise NotConsumerText(f"{path}: holds long runs of blank or near-empty lines, which no genotype "
                              f"download has (a damaged file or a compression bomb?); refusing it")
-        pending = lines.pop()
+        end = text_.rfind("\n") + 1
+        pending = text_[end:]
         if len(pending) > MAX_LINE:
             raise NotConsumerText(f"{path}: has a line longer than {MAX_LINE >> 20} Mi characters, which no genotype "
                              f"file has; check that this is the right file")
-        yield from lines
+        if end:
+            yield text_[:end]
     if pending:
-        yield pending
+        yield pending + "\n"
 
 
 def _decode(path: Path, raw: Binary) -> io.TextIOWrapper:
