@@ -18,6 +18,16 @@ class Knowledge:
 @functools.cache
 def load_knowledge(genes_folder: Path | None = None, labs_folder: Path | None = None) -> Knowledge:
     """Both panels, checked against each other (a lab plan item cites the gene panel's references,
-    a combination names its genes and categories); raises PanelError naming the file and field."""
+    a combination names its genes and categories); raises PanelError naming the file and field.
+    The shipped panels, once checked, are kept in the user's cache (knowledge_cache.py)."""
+    if genes_folder is None and labs_folder is None:
+        from itbs_geno.knowledge_cache import cached
+        from itbs_geno.resources import data_dir
+
+        return cached((data_dir("snp_panels"), data_dir("lab_panels")), _load, Knowledge)
+    return _load(genes_folder, labs_folder)
+
+
+def _load(genes_folder: Path | None = None, labs_folder: Path | None = None) -> Knowledge:
     genes = load_panel(genes_folder)
     return Knowledge(genes, load_lab_panel(genes, labs_folder))

@@ -43,6 +43,13 @@ def cache_folder() -> Path:
 
 def private_cache():
     """A bytecode cache in this user's private cache folder, or None when there is no safe one."""
+    folder = private_folder()
+    return _private_cache_class()(str(folder)) if folder else None
+
+
+def private_folder() -> Path | None:
+    """This version's cache folder if this user owns it and nobody else can write it (made so if
+    need be), else None. Whatever is cached there runs as code when loaded."""
     if not hasattr(os, "geteuid"):
         return None                          # no owner to check (Windows): compile each time
     folder = cache_folder()
@@ -56,7 +63,22 @@ def private_cache():
         return None
     if not stat.S_ISDIR(info.st_mode) or not _private(info):
         return None
-    return _private_cache_class()(str(folder))
+    return folder
+
+
+def open_private(path: Path):
+    """The cached file opened for reading if this user owns it and nobody else can write it (checked
+    on the open file, so it cannot be swapped in between; a symlink is not followed), else None."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None                          # not cached yet, or a symlink planted in its place
+    fh = os.fdopen(fd, "rb")
+    info = os.fstat(fh.fileno())
+    if stat.S_ISREG(info.st_mode) and _private(info):
+        return fh
+    fh.close()
+    return None
 
 
 def _private(info: os.stat_result) -> bool:
@@ -70,13 +92,9 @@ def _private_cache_class():
 
     class PrivateBytecodeCache(jinja2.FileSystemBytecodeCache):
         def load_bytecode(self, bucket) -> None:
-            try:
-                fd = os.open(self._get_cache_filename(bucket), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-            except OSError:
-                return                       # not cached yet, or a symlink planted in its place
-            with os.fdopen(fd, "rb") as fh:
-                info = os.fstat(fh.fileno())
-                if stat.S_ISREG(info.st_mode) and _private(info):
+            fh = open_private(Path(self._get_cache_filename(bucket)))
+            if fh:
+                with fh:
                     bucket.load_bytecode(fh)
 
         def dump_bytecode(self, bucket) -> None:
