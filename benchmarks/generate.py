@@ -67,6 +67,35 @@ def ancestry_text(n: int, seed: int = 2) -> str:
     return "\r\n".join(header + body) + "\r\n"
 
 
+# The panel sites as (chromosome, GRCh37 position, GRCh38 position, ref, alt), for the cohort VCFs.
+COHORT_SITES = [("7", 22766645, 22727026, "C", "G"), ("9", 137734416, 134842570, "C", "T"),
+                ("11", 66328095, 66560624, "C", "T"), ("11", 102713620, 102842889, "C", "T"),
+                ("17", 48277749, 50200388, "C", "A")]
+
+
+def cohort_vcf(path: Path, samples: int, build: str, around: int = 400, seed: int = 17) -> None:
+    """A 1000 Genomes-shaped slice: `around` biallelic records either side of each panel site, phased
+    GT only, every sample called. GRCh37 is written like phase 3 (2,504 samples: "7", rsIDs), GRCh38
+    like the NYGC 30x release (3,202 samples: "chr7", chrom:pos:ref:alt IDs)."""
+    rng = random.Random(seed)
+    grch38 = build == "GRCh38"
+    prefix = "chr" if grch38 else ""
+    names = [f"{'NA' if i % 2 else 'HG'}{i:05d}" for i in range(samples)]
+    weights = [0.6, 0.1, 0.1, 0.2]
+    with open(path, "w") as out:
+        out.write(f"##fileformat=VCFv4.2\n##reference={build}\n")
+        out.writelines(f"##contig=<ID={prefix}{c},length=200000000>\n" for c in ("7", "9", "11", "17"))
+        out.write('##FORMAT=<ID=GT,Number=1,Type=String,Description="Phased genotype">\n'
+                  "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t" + "\t".join(names) + "\n")
+        for chrom, pos37, pos38, ref, alt in COHORT_SITES:
+            site = pos38 if grch38 else pos37
+            for pos in sorted({*rng.sample(range(site - 200_000, site + 200_000), 2 * around), site}):
+                a, b = (ref, alt) if pos == site else rng.sample("ACGT", 2)
+                ident = f"{prefix}{chrom}:{pos}:{a}:{b}" if grch38 else f"rs{rng.randint(10**6, 10**9)}"
+                gts = "\t".join(rng.choices(("0|0", "0|1", "1|0", "1|1"), weights, k=samples))
+                out.write(f"{prefix}{chrom}\t{pos}\t{ident}\t{a}\t{b}\t100\tPASS\t.\tGT\t{gts}\n")
+
+
 def write_variants(path: Path, text: str) -> list[Path]:
     """The text as .txt, as a vendor-style .zip and as .gz."""
     path.write_text(text, newline="")

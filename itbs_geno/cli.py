@@ -6,11 +6,9 @@ The pipeline, panel and renderer are imported inside the commands that use them,
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import sys
-import textwrap
 from pathlib import Path
 
 import click
@@ -150,11 +148,13 @@ def call(input_path: Path, as_json: bool, sample: str | None, assume_ref: bool):
     panel = knowledge.genes
     results = analyse(input_path, knowledge, assume_ref=assume_ref, sample=sample)
     if as_json:
-        # One sample at a time, so a cohort's JSON is never held whole (same text as dumping the list).
+        # One sample at a time (same text as dumping the list); shared parts encoded once (json_text.py).
+        from itbs_geno.json_text import IndentedJson
+
+        encoder = IndentedJson(ensure_ascii=not stdout_takes_unicode())
         say("[")
         for i, r in enumerate(results):
-            text = json.dumps(to_json(r, panel), indent=2, ensure_ascii=not stdout_takes_unicode(), allow_nan=False)
-            say(textwrap.indent(text, "  ") + ("," if i < len(results) - 1 else ""))
+            say("  " + encoder.dumps(to_json(r, panel), depth=1) + ("," if i < len(results) - 1 else ""))
         say("]")
         return
     for result in results:
