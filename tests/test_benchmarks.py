@@ -34,6 +34,7 @@ def test_suite_quick_run(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     assert "| 23andme_v5 .txt |" in result.stdout and "| WGS VCF, plain gzip |" in result.stdout
     assert "give the same calls: yes" in result.stdout
+    assert "| 1000G-shaped GRCh38, 320 samples, bgzip + .tbi |" in result.stdout
 
 
 def test_team_scale_smoke_run():
