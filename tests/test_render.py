@@ -57,7 +57,7 @@ def test_json_contract(panel, knowledge):
 
 def test_golden_json_of_the_23andme_sample(panel, update_golden, knowledge):
     [result] = analyse(SAMPLES / "synthetic_23andme.txt", knowledge)
-    data = as_json(result, panel)
+    data = as_json(result, panel, today=TODAY)
     data["source"]["path"] = "sample_genomes/synthetic_23andme.txt"   # independent of where tests run
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     golden = GOLDEN / "synthetic_23andme.json"
