@@ -176,7 +176,7 @@ def team_json(batch: Batch, panel: Panel, today: dt.date, outputs: list[str],
 
 def _result_json(athlete: Athlete, panel: Panel, today: dt.date) -> dict[str, Any]:
     """The athlete's JSON result; a minor's without genetic results (markers, gene plan steps)."""
-    data = as_json(athlete.result, panel)
+    data = as_json(athlete.result, panel, today=today)
     if is_minor(athlete, today):
         data["markers"] = []
         data["plan"] = [step for step in data["plan"] if step["gene"] is None]
