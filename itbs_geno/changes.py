@@ -80,14 +80,13 @@ def _marker_changes(old: dict[str, Any] | None, new: dict[str, Any], reasons: li
         return [Change("new-marker", subject, "not in the panel", _call_words(new), _why(new["rsid"], reasons))]
     was, now = old["status"] == "called", new["status"] == "called"
     if not was and now:
-        return [Change("new-call", subject, old["status"], _call_words(new), (new.get("outside_call") and
-                       f"outside call: {new['outside_call']['source']}, {new['outside_call']['date']}") or "")]
+        return [Change("new-call", subject, old["status"], _call_words(new), _outside(new))]
     if was and not now:
         return [Change("lost-call", subject, _call_words(old), new["status"], new.get("flag") or "")]
     if not now:
         return []
     if old["genotype"] != new["genotype"]:
-        return [Change("genotype", subject, _call_words(old), _call_words(new), new.get("flag") or "")]
+        return [Change("genotype", subject, _call_words(old), _call_words(new), _outside(new) or new.get("flag") or "")]
     found = []
     if old.get("result") != new.get("result"):
         found.append(Change("category", f"{subject} {new['genotype']}", str(old.get("result")),
@@ -96,6 +95,14 @@ def _marker_changes(old: dict[str, Any] | None, new: dict[str, Any], reasons: li
         found.append(Change("evidence", f"{subject} {new['genotype']}", str(old.get("evidence")),
                             str(new.get("evidence")), _why(new["rsid"], reasons)))
     return found
+
+
+def _outside(marker: dict[str, Any]) -> str:
+    found = marker.get("outside_call")
+    if not found:
+        return ""
+    said = f"; the file said {found['file_genotype']}" if found.get("file_genotype") else ""
+    return f"outside call: {found['source']}, {found['date']}{said}"
 
 
 def _why(rsid: str, reasons: list[Entry]) -> str:
@@ -124,7 +131,7 @@ def _lab_changes(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[C
                 + f" ({prior.get('band')})")
         trend = "up" if b["value"] > prior["value"] else "down" if b["value"] < prior["value"] else "unchanged"
         moved = "" if prior.get("band") == b.get("band") else f"; band {prior.get('band')} → {b.get('band')}"
-        found.append(Change("lab", b["name"], then, now, f"{trend}{moved}"))
+        found.append(Change("lab", b["name"], then, now, f"trend {trend}{moved}"))
     return found
 
 

@@ -19,10 +19,10 @@ ADULT_AGE = 18
 BAND_DAYS = {"this-week": (0, 6), "next-4-weeks": (7, 27), "weeks-5-12": (28, 83)}
 # Consensus position on minors (Webborn et al. 2015, BJSM): said before any genetic result.
 MINOR_NOTE = ("Under 18 on the date of this report. Sports scientists and doctors agreed in a 2015 consensus "
-              "statement (British Journal of Sports Medicine) that no child or young athlete should have a "
-              "genetic test used to shape their training or to judge their talent. Read the gene results below "
-              "with a doctor and your family, as information only: they must not change training, selection "
-              "or anything else.")
+              "statement (Webborn et al., British Journal of Sports Medicine, doi:10.1136/bjsports-2015-095343) "
+              "that no child or young athlete should have a genetic test used to shape their training or to "
+              "judge their talent. Read the gene results below with a doctor and your family, as information "
+              "only: they must not change training, selection or anything else.")
 
 
 def read_profile(path: Path) -> Profile:

@@ -49,7 +49,7 @@ def test_previous_from_an_older_panel_shows_the_changed_category_with_its_reason
     assert il6["why"].startswith("panel 2026.11.2 (2026-11-29): IL6 −174G/C: the categories now follow injury studies")
     lab = next(c for c in changes["items"] if c["kind"] == "lab")
     assert lab["old"] == "18 ng/mL on 2026-04-20 (suboptimal)" and lab["new"].startswith("31 ng/mL on 2026-09-15")
-    assert lab["why"] == "up; band suboptimal → below_target"
+    assert lab["why"] == "trend up; band suboptimal → below_target"
     html = (tmp_path / "r.html").read_text()
     plan = html[html.index('id="plan-h"'):]
     assert plan.index("What changed since 2026-05-01") < plan.index('class="band"')
