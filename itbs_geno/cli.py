@@ -129,7 +129,8 @@ def report(input_paths: tuple[Path, ...], output: str | None, json_path: str | N
     results = analyse(input_path, knowledge, assume_ref=assume_ref, sample=sample, lab_sheet=labs_path,
                       person=PersonInput(tuple(also), **person))
     written = reports.write(results, knowledge, input_path, output, json_path, pdf_path, labs_path, shareable,
-                            name or next((r.person.profile.name for r in results if r.person), None))
+                            name or next((r.person.profile.name for r in results if r.person), None),
+                            [*also, *person.values()])
     click.echo("Wrote " + ", ".join(str(p) for p in written), err=True)
 
 

@@ -96,3 +96,9 @@ def test_the_changelog_is_checked_against_the_panel(panel_copy, panel):
     edit(log, 'version = "2026.11.1"', 'version = "2027.1.1"')
     with pytest.raises(PanelError, match="newest first"):
         load_changelog(panel, panel_copy)
+
+
+def test_the_previous_report_is_never_overwritten(tmp_path):
+    old = older_report(tmp_path)
+    result = run("report", GENOME, "-o", tmp_path / "r.html", "--previous", old, "--json", old, code=2)
+    assert "is one of the inputs" in result.stderr
