@@ -241,19 +241,12 @@ def panel():
     Example:
         itbs-geno panel
     """
+    from itbs_geno import describe
     from itbs_geno.panel import load_panel
 
     data = load_panel()
     say(f"itbs-geno panel {data.version} ({data.date})")
-    rows = []
-    for m in data.markers:
-        literature = " ".join(f"{name}={plus}" for name, plus in m.literature_alleles)
-        rows.append([m.gene, m.name, m.rsid, f"chr{m.chromosome}", str(m.positions["GRCh37"]),
-                     str(m.positions["GRCh38"]), f"{m.ref}>{m.alt}", literature,
-                     "yes" if m.palindromic else "no",
-                     ", ".join(sorted({data.evidence[r.evidence].label for r in m.genotypes.values()}))])
-    print_table(["gene", "marker", "rsid", "chrom", "GRCh37", "GRCh38", "ref>alt", "papers=plus",
-                  "palindromic", "evidence"], rows)
+    print_table(*describe.panel_table(data))
 
 
 @cli.command()
@@ -266,27 +259,11 @@ def inspect(input_path: Path):
     Example:
         itbs-geno inspect genome.zip
     """
+    from itbs_geno import describe
     from itbs_geno.panel import load_panel
     from itbs_geno.pipeline import read_calls
 
-    results = read_calls(input_path, load_panel())
-    s = results[0].source
-    rows = [("format", s.format_label + (f" ({s.layout} columns)" if s.layout else "")),
-            ("compression", s.compression + (f", member {s.member}" if s.member else "")),
-            ("index", s.index or "none (read in one pass)"),
-            ("build", s.build or "undecided"), ("build decided", s.build_basis),
-            ("strand", {"declared": "plus, declared by the file", "documented": "plus, per the vendor",
-                        "assumed": "plus, assumed (the file does not say)"}[s.strand]),
-            ("variants", "not counted (read through the index)" if s.variants is None else str(s.variants)),
-            ("no-calls", "n/a" if s.no_calls is None else str(s.no_calls)),
-            ("call rate", "n/a" if s.call_rate is None else f"{s.call_rate:.4f}"),
-            ("samples", f"{len(results)}"),
-            *[("warning", w) for w in s.warnings]]
-    for result in results:
-        found = [f.call.rsid for f in result.findings if f.call.status != "not-tested"]
-        rows.append(("panel sites found", f"{result.sample}: {len(found)} of {len(result.findings)}"
-                     + (f" ({', '.join(found)})" if found else "")))
-    for key, value in rows:
+    for key, value in describe.file_rows(read_calls(input_path, load_panel())):
         say(visible(f"{key:<18}{value}"))
 
 

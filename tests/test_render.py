@@ -131,6 +131,14 @@ def test_text_colours_meet_wcag_aa_contrast():
         assert _contrast(colours[category], colours[f"{category}-bg"]) >= 4.5, category
 
 
+def test_every_category_has_its_colours_in_the_stylesheet(panel):
+    """A category added to panel.toml needs its border and tint in report.css, or it would show as
+    uncoloured text with no test failing."""
+    css = (ROOT / "templates" / "report.css").read_text(encoding="utf-8")
+    for category in panel.categories:
+        assert f".cat-{category} {{ border-left-color:" in css and f".card.cat-{category} {{ background:" in css
+
+
 def test_big_files_get_a_partial_fingerprint_not_a_full_read(tmp_path, monkeypatch):
     from itbs_geno import pipeline
 
