@@ -121,18 +121,23 @@ def _lab_changes(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[C
     found = []
     for b in new:
         prior = before.get(b["marker"])
-        now = f"{b['value']:g} {b['unit']}" + (f" on {b['date']}" if b.get("date") else "") + f" ({b.get('band')})"
+        now = f"{_num(b['value'])} {b['unit']}" + (f" on {b['date']}" if b.get("date") else "") + f" ({b.get('band')})"
         if prior is None:
             found.append(Change("lab", b["name"], "not in the previous report", now))
             continue
         if prior["value"] == b["value"] and prior.get("date") == b.get("date"):
             continue
-        then = (f"{prior['value']:g} {prior['unit']}" + (f" on {prior['date']}" if prior.get("date") else "")
+        then = (f"{_num(prior['value'])} {prior['unit']}" + (f" on {prior['date']}" if prior.get("date") else "")
                 + f" ({prior.get('band')})")
         trend = "up" if b["value"] > prior["value"] else "down" if b["value"] < prior["value"] else "unchanged"
         moved = "" if prior.get("band") == b.get("band") else f"; band {prior.get('band')} → {b.get('band')}"
         found.append(Change("lab", b["name"], then, now, f"trend {trend}{moved}"))
     return found
+
+
+def _num(value: float) -> str:
+    """As the report shows a lab value: three significant figures, whole numbers from 1000."""
+    return f"{value:.3g}" if abs(value) < 1000 else f"{value:.0f}"
 
 
 def as_text(changes: Changes) -> list[str]:
