@@ -59,8 +59,10 @@ def finish(result: SampleResult, knowledge: Knowledge, lab_rows: list[LabRow], p
     """The result with its lab results judged (by the person's sex, when known) and the plan that
     joins them with the genes, the person's own risk factors first."""
     biomarkers = labs.judge(lab_rows, knowledge.labs, profile.sex if profile else None)
-    plan = prioritise(knowledge, result.findings, biomarkers, profile_steps(profile, knowledge.genes))
     who = make_person(profile, today or dt.date.today()) if profile else None
+    # Under 18, genetic results must not shape training (Webborn et al. 2015): no gene sets a step.
+    genetic = () if who and who.minor else result.findings
+    plan = prioritise(knowledge, genetic, biomarkers, profile_steps(profile, knowledge.genes))
     return dataclasses.replace(result, biomarkers=biomarkers, plan=plan, person=who)
 
 

@@ -87,9 +87,12 @@ def test_a_16_year_olds_report_leads_with_the_consensus_note(tmp_path):
     note = html.index("Please read first.")
     assert "no child or young athlete should have a genetic test" in html
     assert note < html.index('id="plan-h"') and note < html.index('id="gene-COL5A1"')
+    # The note says genes must not shape a minor's training, so no gene sets a plan step.
+    assert not [s for s in data["plan"] if s["gene"]] and data["plan"]
     _, adult = report(tmp_path, f"birth_year = {dt.date.today().year - 30}\n")
     assert adult["profile"]["minor"] is False
     assert "Please read first." not in (tmp_path / "r.html").read_text()
+    assert [s for s in adult["plan"] if s["gene"]]             # the same genome gives gene steps to an adult
 
 
 def test_a_race_date_dates_the_plans_bands(tmp_path):
