@@ -23,11 +23,12 @@ from itbs_geno.errors import InputError
 from itbs_geno.knowledge import Knowledge
 from itbs_geno.lab_panel import LabPanel
 from itbs_geno.labs import LabSheet
-from itbs_geno.model import SampleResult
+from itbs_geno.model import Profile, SampleResult
 from itbs_geno.output import safe_name
 from itbs_geno.pipeline import analyse, finish
 from itbs_geno.roster import RESERVED_IDS, Roster, birth_year, consents, row_for
 from itbs_geno.sheets import display, quoted
+from itbs_geno.squad_person import prepare, row_profile
 
 EXIT_SOME_FAILED = 3          # documented: the run finished, but some inputs could not be read
 
@@ -46,6 +47,7 @@ class Athlete:
     roster: dict[str, str]             # the roster's free columns (sport, position, …)
     result: SampleResult
     birth_year: int | None = None      # from the roster; decides whether the athlete is a minor
+    profile: Profile | None = None     # the roster's profile columns (squad_person.py)
 
 
 @dataclass
@@ -225,7 +227,7 @@ def _stop_if_strict(strict: bool, outcome: Outcome) -> None:
 
 def assemble(items: list[str], outcomes: list[Outcome], knowledge: Knowledge, roster: Roster | None = None,
              lab_sheet: LabSheet | None = None, skipped: list[str] | None = None,
-             no_consent: list[str] | None = None) -> Batch:
+             no_consent: list[str] | None = None, today: dt.date | None = None) -> Batch:
     """Name the athletes (roster), leave out those without consent, refuse duplicates by content
     and by id, attach the labs (and so complete each plan). `no_consent`: inputs already left
     unread because their roster row says no."""
@@ -246,6 +248,8 @@ def assemble(items: list[str], outcomes: list[Outcome], knowledge: Knowledge, ro
         seen_content[digest] = item
         for result in outcome:
             candidates.append((item, result, row_for(roster.rows, item, result.sample, len(outcome) > 1)))
+    candidates, problems = prepare(candidates, roster.folder, knowledge.genes)
+    failures += [Failure(item, message) for item, message in problems]
     athletes: list[Athlete] = []
     used: dict[str, str] = {}
     for item, result, row in candidates:
@@ -264,9 +268,12 @@ def assemble(items: list[str], outcomes: list[Outcome], knowledge: Knowledge, ro
         used[wanted.lower()] = item
         extras = {c: display(row.get(c, "")) for c in roster.columns}
         name = display(row.get("name") or result.sample) or wanted
-        athletes.append(Athlete(wanted, name, item, extras, result, birth_year(row)))
+        athletes.append(Athlete(wanted, name, item, extras, result, birth_year(row), row_profile(row, "roster")))
     if lab_sheet is not None:
-        athletes = _attach_team_labs(athletes, lab_sheet, knowledge)
+        athletes = _attach_team_labs(athletes, lab_sheet, knowledge, today)
+    else:   # the plan again, with the athlete's own risk factors first
+        athletes = [dataclasses.replace(a, result=finish(a.result, knowledge, [], a.profile, today)) if a.profile
+                    else a for a in athletes]
     return Batch(athletes, failures, skipped or [], roster.columns, refused, roster.asks_consent)
 
 
@@ -278,10 +285,11 @@ def read_team_labs(path: Path, lab_panel: LabPanel, today: dt.date | None = None
     return LabSheet(path, rows)
 
 
-def _attach_team_labs(athletes: list[Athlete], sheet: LabSheet, knowledge: Knowledge) -> list[Athlete]:
+def _attach_team_labs(athletes: list[Athlete], sheet: LabSheet, knowledge: Knowledge,
+                      today: dt.date | None) -> list[Athlete]:
     """Each athlete's rows, matched by athlete id, name or sample (labs.match, as for one report)."""
     people = [{a.id, a.name, a.result.sample} for a in athletes]
-    return [dataclasses.replace(a, result=finish(a.result, knowledge, mine))
+    return [dataclasses.replace(a, result=finish(a.result, knowledge, mine, a.profile, today))
             for a, mine in zip(athletes, labs.match(sheet.rows, people, sheet.path, alone=False), strict=True)]
 
 

@@ -11,7 +11,16 @@ from collections.abc import Sequence
 
 from itbs_geno.genotype import INDEL, complement, from_alleles
 from itbs_geno.model import Call, Genotype, ProxyUse, RawCall, Status
+from itbs_geno.outside import OutsideRow
+from itbs_geno.outside import apply as apply_outside
 from itbs_geno.panel import Marker, Panel, Proxy
+
+
+def with_outside_calls(calls: Sequence[Call], outside: Sequence[OutsideRow]) -> list[Call]:
+    """The last calling step: lab-confirmed genotypes (--outside-calls) fill or replace the file's
+    calls, the file's disagreeing genotype kept on the call (outside.py)."""
+    return apply_outside(calls, outside)
+
 
 ASSUME_REF_WARNING = ("--assume-ref: a panel site with no record in the VCF is taken to be homozygous "
                       "reference; such calls are marked.")

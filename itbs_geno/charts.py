@@ -82,8 +82,8 @@ def scale(b: BiomarkerResult, marker: "LabMarker") -> dict[str, Any]:
         bands = sorted(marker.bands, key=lambda x: ["below_range", "in_range", "above_range"].index(x.id))
     else:
         # The loader checked that every band but the last has an upper edge.
-        edges = [x.below if x.below is not None else x.up_to or 0.0 for x in marker.bands[:-1]]
-        bands = list(marker.bands)
+        edges = [x.below if x.below is not None else x.up_to or 0.0 for x in marker.bands_for(b.band_set)[:-1]]
+        bands = list(marker.bands_for(b.band_set))
     top = max(edges[-1] * 1.5, b.value * 1.1, 1e-9)
     scale = SCALE_WIDTH / top
     bounds = [0.0, *edges, top]

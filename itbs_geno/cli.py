@@ -5,7 +5,6 @@ The pipeline, panel and renderer are imported inside the commands that use them,
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import sys
@@ -14,8 +13,9 @@ from pathlib import Path
 import click
 
 from itbs_geno import __version__
+from itbs_geno.cli_person import PERSON_OPTIONS, diff
 from itbs_geno.errors import InputError, visible
-from itbs_geno.terminal import StdoutClosed, print_table, say, stdout_takes_unicode
+from itbs_geno.terminal import StdoutClosed, print_table, progress_bar, say, some, stdout_takes_unicode
 
 
 class BadInput(click.ClickException):
@@ -89,7 +89,8 @@ ASSUME_REF = click.option("--assume-ref", is_flag=True,
 
 
 @cli.command()
-@INPUT
+@click.argument("input_paths", metavar="INPUT...", nargs=-1, required=True,
+                type=click.Path(path_type=Path, readable=False))
 @click.option("-o", "--output", type=click.Path(),
               help="HTML report to write, or a folder (ending in /) for one report per sample "
                    "[default: <sample>.itbs.html here].")
@@ -104,9 +105,10 @@ ASSUME_REF = click.option("--assume-ref", is_flag=True,
 @SAMPLE
 @ASSUME_REF
 @SHAREABLE
-def report(input_path: Path, output: str | None, json_path: str | None, labs_path: Path | None,
-           pdf_path: str | None, name: str | None, sample: str | None, assume_ref: bool, shareable: bool):
-    """Write the HTML risk-and-plan report for INPUT.
+@PERSON_OPTIONS
+def report(input_paths: tuple[Path, ...], output: str | None, json_path: str | None, labs_path: Path | None,
+           pdf_path: str | None, name: str | None, sample: str | None, assume_ref: bool, shareable: bool, **person):
+    """Write the HTML risk-and-plan report for INPUT; several INPUTs are files of one person, merged.
 
     A multi-sample VCF needs --sample NAME, or -o DIR/ for one report per sample.
 
@@ -118,12 +120,15 @@ def report(input_path: Path, output: str | None, json_path: str | None, labs_pat
     """
     from itbs_geno import reports
     from itbs_geno.knowledge import load_knowledge
+    from itbs_geno.person_input import PersonInput
     from itbs_geno.pipeline import analyse
 
-    knowledge = load_knowledge()
-    results = analyse(input_path, knowledge, assume_ref=assume_ref, sample=sample, lab_sheet=labs_path)
+    knowledge, (input_path, *also) = load_knowledge(), input_paths
+    results = analyse(input_path, knowledge, assume_ref=assume_ref, sample=sample, lab_sheet=labs_path,
+                      person=PersonInput(tuple(also), **person))
     written = reports.write(results, knowledge, input_path, output, json_path, pdf_path, labs_path, shareable,
-                            name)
+                            name or next((r.person.profile.name for r in results if r.person), None),
+                            [*also, *person.values()])
     click.echo("Wrote " + ", ".join(str(p) for p in written), err=True)
 
 
@@ -210,39 +215,22 @@ def batch(inputs: tuple[str, ...], outdir: Path, jobs: int | None, roster_path: 
 
     options = squad.BatchOptions(inputs, outdir, jobs, roster_path, labs_path, coach_view, scheduler,
                                  remote_inputs, strict, assume_ref, shareable, today, group_by, pdf)
-    run = squad.run(options, _progress(quiet))
+    run = squad.run(options, progress_bar(quiet))
     done = run.batch
     for line in run.notes:
         click.echo(line, err=True)
     for failure in done.failures:
         click.echo(f"FAILED {visible(failure.message)}", err=True)
     if run.written.kept:
-        click.echo(f"Kept from an earlier run for inputs that failed now (not updated): {_some(run.written.kept)}",
+        click.echo(f"Kept from an earlier run for inputs that failed now (not updated): {some(run.written.kept)}",
                    err=True)
     if run.written.removed:
-        click.echo(f"Removed outputs of an earlier run that this run did not write: {_some(run.written.removed)}",
+        click.echo(f"Removed outputs of an earlier run that this run did not write: {some(run.written.removed)}",
                    err=True)
     click.echo(f"{len(done.athletes)} athlete report(s) and the team summary in {outdir}"
                + (f"; {len(done.failures)} input(s) failed (listed in team.html)" if done.failures else ""),
                err=True)
     return EXIT_SOME_FAILED if done.failures else 0
-
-
-def _progress(quiet: bool):
-    """A progress bar on a terminal's stderr, unless --quiet; otherwise a tick that does nothing."""
-    @contextlib.contextmanager
-    def bar(total: int):
-        if quiet or not sys.stderr.isatty():
-            yield lambda: None
-            return
-        with click.progressbar(length=total, label="Reading", file=sys.stderr) as shown:
-            yield lambda: shown.update(1)
-    return bar
-
-
-def _some(names: list[str], shown: int = 6) -> str:
-    more = f" and {len(names) - shown} more (listed in team.json)" if len(names) > shown else ""
-    return ", ".join(names[:shown]) + more
 
 
 @cli.command()
@@ -253,19 +241,12 @@ def panel():
     Example:
         itbs-geno panel
     """
+    from itbs_geno import describe
     from itbs_geno.panel import load_panel
 
     data = load_panel()
     say(f"itbs-geno panel {data.version} ({data.date})")
-    rows = []
-    for m in data.markers:
-        literature = " ".join(f"{name}={plus}" for name, plus in m.literature_alleles)
-        rows.append([m.gene, m.name, m.rsid, f"chr{m.chromosome}", str(m.positions["GRCh37"]),
-                     str(m.positions["GRCh38"]), f"{m.ref}>{m.alt}", literature,
-                     "yes" if m.palindromic else "no",
-                     ", ".join(sorted({data.evidence[r.evidence].label for r in m.genotypes.values()}))])
-    print_table(["gene", "marker", "rsid", "chrom", "GRCh37", "GRCh38", "ref>alt", "papers=plus",
-                  "palindromic", "evidence"], rows)
+    print_table(*describe.panel_table(data))
 
 
 @cli.command()
@@ -278,28 +259,15 @@ def inspect(input_path: Path):
     Example:
         itbs-geno inspect genome.zip
     """
+    from itbs_geno import describe
     from itbs_geno.panel import load_panel
     from itbs_geno.pipeline import read_calls
 
-    results = read_calls(input_path, load_panel())
-    s = results[0].source
-    rows = [("format", s.format_label + (f" ({s.layout} columns)" if s.layout else "")),
-            ("compression", s.compression + (f", member {s.member}" if s.member else "")),
-            ("index", s.index or "none (read in one pass)"),
-            ("build", s.build or "undecided"), ("build decided", s.build_basis),
-            ("strand", {"declared": "plus, declared by the file", "documented": "plus, per the vendor",
-                        "assumed": "plus, assumed (the file does not say)"}[s.strand]),
-            ("variants", "not counted (read through the index)" if s.variants is None else str(s.variants)),
-            ("no-calls", "n/a" if s.no_calls is None else str(s.no_calls)),
-            ("call rate", "n/a" if s.call_rate is None else f"{s.call_rate:.4f}"),
-            ("samples", f"{len(results)}"),
-            *[("warning", w) for w in s.warnings]]
-    for result in results:
-        found = [f.call.rsid for f in result.findings if f.call.status != "not-tested"]
-        rows.append(("panel sites found", f"{result.sample}: {len(found)} of {len(result.findings)}"
-                     + (f" ({', '.join(found)})" if found else "")))
-    for key, value in rows:
+    for key, value in describe.file_rows(read_calls(input_path, load_panel())):
         say(visible(f"{key:<18}{value}"))
+
+
+cli.add_command(diff)
 
 
 def main() -> None:

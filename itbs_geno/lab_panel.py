@@ -2,7 +2,7 @@
 and plans, checked at load time against the gene panel's evidence levels and references."""
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from itbs_geno.errors import PanelError
@@ -46,10 +46,15 @@ class LabMarker:
     plan_without: tuple[PlanItem, ...]
     plan_with: tuple[PlanItem, ...]
     safety: tuple[PlanItem, ...]
+    sex_bands: dict[str, tuple[Band, ...]] = field(default_factory=dict)   # "female"/"male" -> its own set
 
-    def band(self, value: float, ref_low: float | None, ref_high: float | None) -> Band | None:
+    def bands_for(self, band_set: str) -> tuple[Band, ...]:
+        """The set a result was judged by: "female"/"male" when the marker has one, else the general one."""
+        return self.sex_bands.get(band_set, self.bands)
+
+    def band(self, value: float, ref_low: float | None, ref_high: float | None, sex: str | None = None) -> Band | None:
         if not self.range_from_sheet:
-            return next(b for b in self.bands if b.holds(value))
+            return next(b for b in self.bands_for(sex or "") if b.holds(value))
         if ref_low is None or ref_high is None:
             return None
         position = "below_range" if value < ref_low else "above_range" if value > ref_high else "in_range"
@@ -119,15 +124,16 @@ def _marker(key: str, table: Table, panel: Panel) -> LabMarker:
         raise PanelError(f"{table.where}: the judged unit {unit} is missing from 'units'")
     bands = tuple(_band(t) for t in table.tables("bands"))
     from_sheet = table.get("reference_range_from_sheet", bool, False)
-    edges = [b.below if b.below is not None else b.up_to for b in bands[:-1]]
-    rising = None not in edges and edges == sorted(e for e in edges if e is not None)
-    if not bands:
-        raise PanelError(f"{table.where}: no [[bands]]")
-    if from_sheet:
-        if {b.id for b in bands} != {"below_range", "in_range", "above_range"}:
-            raise PanelError(f"{table.where}: a sheet-range marker needs bands below_range, in_range, above_range")
-    elif not rising or bands[-1].below is not None or bands[-1].up_to is not None:
-        raise PanelError(f"{table.where}: bands must rise, each with an upper edge but the last")
+    _check_bands(table.where, "bands", bands, from_sheet)
+    sex_bands = {sex: tuple(_band(t) for t in table.tables(f"{sex}_bands")) for sex in SEXES
+                 if table.tables(f"{sex}_bands")}
+    for sex, own in sex_bands.items():
+        _check_bands(table.where, f"{sex}_bands", own, from_sheet)
+        # Same ids as the general set, so combinations and the plan read a result the same way.
+        if [b.id for b in own] != [b.id for b in bands]:
+            raise PanelError(f"{table.where}: {sex}_bands should have the ids of [[bands]], in order")
+    if sex_bands and set(sex_bands) != set(SEXES):
+        raise PanelError(f"{table.where}: give both female_bands and male_bands, or neither")
     plausible = table.get("plausible", list)
     if len(plausible) != 2 or not all(isinstance(v, (int, float)) for v in plausible):
         raise PanelError(f"{table.where}: field 'plausible' should be [low, high]")
@@ -141,7 +147,22 @@ def _marker(key: str, table: Table, panel: Panel) -> LabMarker:
     return LabMarker(key, name, frozenset(normalise_name(n) for n in names), unit, units,
                      (float(plausible[0]), float(plausible[1])), table.get("retest_days", int),
                      table.get("meaning").strip(), citations, bands, from_sheet, _items(plan, "without", panel),
-                     _items(plan, "with", panel), _items(table, "safety", panel))
+                     _items(plan, "with", panel), _items(table, "safety", panel), sex_bands)
+
+
+SEXES = ("female", "male")
+
+
+def _check_bands(where: str, key: str, bands: tuple[Band, ...], from_sheet: bool) -> None:
+    edges = [b.below if b.below is not None else b.up_to for b in bands[:-1]]
+    rising = None not in edges and edges == sorted(e for e in edges if e is not None)
+    if not bands:
+        raise PanelError(f"{where}: no [[{key}]]")
+    if from_sheet:
+        if {b.id for b in bands} != {"below_range", "in_range", "above_range"}:
+            raise PanelError(f"{where}: a sheet-range marker needs {key} below_range, in_range, above_range")
+    elif not rising or bands[-1].below is not None or bands[-1].up_to is not None:
+        raise PanelError(f"{where}: {key} must rise, each with an upper edge but the last")
 
 
 def _combination(table: Table, markers: dict[str, LabMarker], panel: Panel) -> Combination:

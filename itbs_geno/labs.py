@@ -146,8 +146,9 @@ def match(rows: list[LabRow], people: list[set[str]], path: Path, alone: bool) -
     return found
 
 
-def judge(rows: list[LabRow], lab_panel: LabPanel) -> tuple[BiomarkerResult, ...]:
-    """One result per marker: the latest row, its band, the trend against the previous one."""
+def judge(rows: list[LabRow], lab_panel: LabPanel, sex: str | None = None) -> tuple[BiomarkerResult, ...]:
+    """One result per marker: the latest row, its band, the trend against the previous one. With
+    the person's `sex`, a marker that has sex-specific bands is judged by that set."""
     if not rows:
         return ()
     results = []
@@ -157,7 +158,8 @@ def judge(rows: list[LabRow], lab_panel: LabPanel) -> tuple[BiomarkerResult, ...
     for marker_id, marker_rows in by_marker.items():
         ordered = sorted(marker_rows, key=lambda r: (r.date or dt.date.min, r.row))
         latest, previous = ordered[-1], ordered[-2] if len(ordered) > 1 else None
-        band = latest.marker.band(latest.value, latest.ref_low, latest.ref_high)
+        band_set = sex if sex in latest.marker.sex_bands else ""
+        band = latest.marker.band(latest.value, latest.ref_low, latest.ref_high, band_set)
         results.append(BiomarkerResult(
             marker_id, latest.marker.name, round(latest.value, 4), latest.marker.unit,
             latest.value_given, latest.unit_given, latest.date,
@@ -165,7 +167,7 @@ def judge(rows: list[LabRow], lab_panel: LabPanel) -> tuple[BiomarkerResult, ...
             None if previous is None else round(previous.value, 4), None if previous is None else previous.date,
             _trend(latest, previous),
             latest.date + dt.timedelta(days=latest.marker.retest_days) if latest.date else None,
-            latest.ref_low, latest.ref_high))
+            latest.ref_low, latest.ref_high, band_set))
     order = list(lab_panel.markers)
     return tuple(sorted(results, key=lambda r: order.index(r.marker)))
 

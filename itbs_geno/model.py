@@ -82,6 +82,28 @@ class ProxyUse:
 
 
 @dataclass(frozen=True)
+class OutsideCall:
+    """A genotype confirmed outside the file (a lab, a clinical test): it fills or replaces the file's call."""
+
+    source: str
+    date: "dt.date"
+    given: str                         # the genotype as the outside-calls file wrote it
+    file_genotype: str | None = None   # what the file said, when it disagreed (never hidden)
+
+    def __str__(self) -> str:
+        return f"outside call: {self.source}, {self.date.isoformat()}"
+
+
+@dataclass(frozen=True)
+class FileCall:
+    """One file's own call at a marker, when several files of one person were merged."""
+
+    file: str
+    status: "Status"
+    genotype: "Genotype | None"
+
+
+@dataclass(frozen=True)
 class Call:
     marker_id: str
     gene: str
@@ -93,6 +115,9 @@ class Call:
     flag: str | None = None            # why a site present in the file gave no genotype
     notes: tuple[str, ...] = ()        # checks that passed with a remark (e.g. position differs)
     low_quality: bool = False          # called, but the caller doubted it (FILTER not PASS, GQ < 20, DP < 8)
+    outside: OutsideCall | None = None  # the genotype came from --outside-calls
+    per_file: tuple[FileCall, ...] = ()  # each file's own call, when several files were merged
+    agreement: str | None = None       # "called (2 files agree)", "called in one file only", ...
 
 
 @dataclass(frozen=True)
@@ -129,6 +154,7 @@ class BiomarkerResult:
     retest_on: dt.date | None
     ref_low: float | None
     ref_high: float | None
+    band_set: str = ""                 # "female"/"male": judged by that sex's bands; "" the general ones
 
 
 @dataclass(frozen=True)
@@ -169,3 +195,53 @@ class SampleResult:
     findings: tuple[Finding, ...] = field(default_factory=tuple)
     biomarkers: tuple[BiomarkerResult, ...] = ()
     plan: tuple[PlanStep, ...] = ()
+    sources: tuple[Source, ...] = ()   # every file read for this person, when there were several
+    person: "Person | None" = None     # what the profile adds (profile.py)
+    changes: "Changes | None" = None   # what changed since a previous report (changes.py)
+
+
+@dataclass(frozen=True)
+class Injury:
+    kind: str                          # "itbs", or the person's own words for another injury
+    side: str | None                   # "left", "right" or "both"
+    date: "dt.date | None"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The person behind the file (--profile or roster columns); every field optional."""
+
+    name: str | None = None
+    sex: str | None = None             # "female" or "male"
+    birth_year: int | None = None
+    weekly_km: float | None = None
+    longest_run_km: float | None = None   # the longest single run of the last 30 days
+    injuries: tuple[Injury, ...] = ()
+    race_date: "dt.date | None" = None
+
+
+@dataclass(frozen=True)
+class Person:
+    """The profile and what follows from it on the day of the report."""
+
+    profile: Profile
+    on: "dt.date"                      # the date the report is made
+    minor: bool                        # may be under 18 on that date (from the birth year)
+    calendar: tuple[tuple[str, "dt.date", "dt.date"], ...] = ()   # plan band -> real dates, with a race date
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str                          # "category", "evidence", "new-call", "lost-call", "genotype", "lab"
+    subject: str                       # "COL5A1 rs12722" or a lab marker's name
+    old: str
+    new: str
+    why: str = ""                      # the panel changelog entry, or the lab trend
+
+
+@dataclass(frozen=True)
+class Changes:
+    since: str                         # the previous report's date (or its panel date)
+    old_panel: str
+    new_panel: str
+    items: tuple[Change, ...] = ()

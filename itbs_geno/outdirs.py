@@ -48,6 +48,9 @@ def locked(outdir: Path) -> Iterator[None]:
         _remove_partial_files(outdir)
         yield
     except BaseException:
+        # An interrupt can land between a temporary file's creation and the write that would remove
+        # it on failure (inside mkstemp): while the folder is ours, every such file is this run's.
+        _remove_partial_files(outdir)
         _release(path, fd)
         if created:
             try:
@@ -89,7 +92,7 @@ def _lock(fd: int) -> bool:
 
 
 # output.write_atomic's temporary files: ".<name>.<8 random characters>.part".
-_PARTIAL = re.compile(r"\..+\.(html|json|csv)\.[a-z0-9_]{8}\.part")
+_PARTIAL = re.compile(r"\..+\.(html|json|csv|xlsx|ics|pdf)\.[a-z0-9_]{8}\.part")
 
 
 def _remove_partial_files(outdir: Path) -> None:

@@ -72,8 +72,9 @@ def _load_categories(index: Table) -> dict[str, Category]:
     if set(categories) != set(ev.CATEGORIES):
         raise PanelError(f"panel.toml: [categories] should be exactly {', '.join(ev.CATEGORIES)} "
                          f"(the ones evidence.py derives), not {', '.join(categories)}")
-    if sorted(c.rank for c in categories.values()) != list(range(1, len(categories) + 1)):
-        raise PanelError("panel.toml: [categories] ranks should number them 1, 2, 3, … once each")
+    ranks = [c.rank for c in categories.values()]
+    if len(set(ranks)) != len(ranks) or min(ranks) < 1:
+        raise PanelError("panel.toml: [categories] ranks should be distinct whole numbers from 1 (1 = most notable)")
     return categories
 
 

@@ -58,7 +58,9 @@ def print_pdf(html: Path, pdf: Path, shareable: bool = False) -> None:
         raise InputError(f"{pdf}: the folder {folder} does not exist; create it or choose another output path")
     name = Path(browser).name
     with tempfile.TemporaryDirectory(prefix="itbs-geno-pdf-") as profile:
-        partial = Path(tempfile.mkstemp(prefix=f".{pdf.name}.", suffix=".part", dir=folder)[1])
+        fd, named = tempfile.mkstemp(prefix=f".{pdf.name}.", suffix=".part", dir=folder)
+        os.close(fd)                       # Chromium writes the file by its name
+        partial = Path(named)
         try:
             command = [*browser_command(browser, profile), f"--print-to-pdf={partial}", html.resolve().as_uri()]
             done = subprocess.run(command, capture_output=True, timeout=TIMEOUT, check=False)

@@ -2,42 +2,68 @@
 build the plan. The result is the whole answer: render, team output and JSON only print it."""
 
 import dataclasses
+import datetime as dt
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
 
 from itbs_geno import labs
-from itbs_geno.calling import ASSUME_REF_WARNING, call_panel
+from itbs_geno.calling import ASSUME_REF_WARNING, call_panel, with_outside_calls
 from itbs_geno.errors import InputError
 from itbs_geno.interpret import interpret
 from itbs_geno.knowledge import Knowledge, load_knowledge
 from itbs_geno.labs import LabRow
-from itbs_geno.model import Call, SampleResult, Source
+from itbs_geno.merge import merge
+from itbs_geno.model import Call, Profile, SampleResult, Source
 from itbs_geno.panel import Panel
+from itbs_geno.person_input import PersonInput, compare
+from itbs_geno.person_plan import profile_steps
 from itbs_geno.plan import prioritise
+from itbs_geno.profile import person as make_person
 from itbs_geno.sources import claimants, detect
 from itbs_geno.sources.opener import open_text
 from itbs_geno.sources.reader import Read, Wanted
 
 
 def analyse(path: str | Path, knowledge: Knowledge | None = None, *, assume_ref: bool = False,
-            sample: str | None = None, lab_sheet: Path | None = None) -> list[SampleResult]:
+            sample: str | None = None, lab_sheet: Path | None = None, person: PersonInput | None = None
+            ) -> list[SampleResult]:
     """The whole answer for each sample in the file, in file order (consumer files hold one person):
-    only `sample`, if named; with each person's results from `lab_sheet` judged and in the plan."""
+    only `sample`, if named; with each person's results from `lab_sheet` judged and in the plan;
+    with `person`: more files of the same person merged, outside calls applied, the profile used,
+    and what changed since a previous report."""
     knowledge = knowledge or load_knowledge()
+    person = person or PersonInput()
     rows = labs.read_sheet(lab_sheet, knowledge.labs) if lab_sheet else []   # a bad sheet fails before the slow read
-    results = select(read_calls(path, knowledge.genes, assume_ref), sample)
+    extras = person.load(knowledge.genes)                                    # so do the person's own files
+    results = select(read_calls(path, knowledge.genes, assume_ref, person.also), sample)
+    if person.asks_for_one and len(results) > 1:
+        raise InputError(f"{path}: holds {len(results)} samples; outside calls, a profile and --previous "
+                         f"are for one person: choose one with --sample NAME")
+    if extras.outside:
+        results = [dataclasses.replace(r, findings=interpret(knowledge.genes, with_outside_calls(
+            [f.call for f in r.findings], extras.outside))) for r in results]
     if lab_sheet:
         people = labs.match(rows, [{r.sample} for r in results], lab_sheet, alone=len(results) == 1)
     else:
         people = [[] for _ in results]
-    return [finish(result, knowledge, mine) for result, mine in zip(results, people, strict=True)]
+    finished = [finish(result, knowledge, mine, extras.profile, person.today)
+                for result, mine in zip(results, people, strict=True)]
+    if extras.previous is not None:
+        finished = [compare(r, knowledge, extras.previous, person.today) for r in finished]
+    return finished
 
 
-def finish(result: SampleResult, knowledge: Knowledge, lab_rows: list[LabRow]) -> SampleResult:
-    """The result with its lab results judged and the plan that joins them with the genes."""
-    biomarkers = labs.judge(lab_rows, knowledge.labs)
-    return dataclasses.replace(result, biomarkers=biomarkers,
-                               plan=prioritise(knowledge, result.findings, biomarkers))
+def finish(result: SampleResult, knowledge: Knowledge, lab_rows: list[LabRow], profile: Profile | None = None,
+           today: dt.date | None = None) -> SampleResult:
+    """The result with its lab results judged (by the person's sex, when known) and the plan that
+    joins them with the genes, the person's own risk factors first."""
+    biomarkers = labs.judge(lab_rows, knowledge.labs, profile.sex if profile else None)
+    who = make_person(profile, today or dt.date.today()) if profile else None
+    # Under 18, genetic results must not shape training (Webborn et al. 2015): no gene sets a step.
+    genetic = () if who and who.minor else result.findings
+    plan = prioritise(knowledge, genetic, biomarkers, profile_steps(profile, knowledge.genes))
+    return dataclasses.replace(result, biomarkers=biomarkers, plan=plan, person=who)
 
 
 def select(results: list[SampleResult], sample: str | None) -> list[SampleResult]:
@@ -50,10 +76,21 @@ def select(results: list[SampleResult], sample: str | None) -> list[SampleResult
     return chosen
 
 
-def read_calls(path: str | Path, panel: Panel, assume_ref: bool = False) -> list[SampleResult]:
-    """Read, call and interpret: each sample's findings, before labs and plan."""
-    return [SampleResult(sample, source, interpret(panel, calls))
-            for sample, source, calls in call_file(Path(path), panel, assume_ref)]
+def read_calls(path: str | Path, panel: Panel, assume_ref: bool = False,
+               also: Sequence[Path] = ()) -> list[SampleResult]:
+    """Read, call and interpret: each sample's findings, before labs and plan. `also`: more files
+    of the same one person, merged site by site (merge.py)."""
+    people = call_file(Path(path), panel, assume_ref)
+    if not also:
+        return [SampleResult(sample, source, interpret(panel, calls)) for sample, source, calls in people]
+    files = [people, *(call_file(Path(p), panel, assume_ref) for p in also)]
+    for found in files:
+        if len(found) != 1:
+            raise InputError(f"{found[0][1].path}: holds {len(found)} samples; several files are merged only "
+                             f"when each holds one person")
+    sample, source, _ = people[0]
+    merged = merge([(f[0][1], f[0][2]) for f in files])
+    return [SampleResult(sample, source, interpret(panel, merged), sources=tuple(f[0][1] for f in files))]
 
 
 def call_file(path: Path, panel: Panel, assume_ref: bool = False) -> list[tuple[str, Source, list[Call]]]:

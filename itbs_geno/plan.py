@@ -24,14 +24,15 @@ _NUMBERS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "
 BASICS = 3                      # how many of the general principles the "start now" step names
 
 
-def prioritise(knowledge: Knowledge, findings: Sequence[Finding],
-               biomarkers: Sequence[BiomarkerResult]) -> tuple[PlanStep, ...]:
+def prioritise(knowledge: Knowledge, findings: Sequence[Finding], biomarkers: Sequence[BiomarkerResult],
+               leading: Sequence[PlanStep] = ()) -> tuple[PlanStep, ...]:
+    """`leading`: steps from the person (person_plan.py), put before everything in their band."""
     panel, lab_panel = knowledge.genes, knowledge.labs
     # A low-quality call keeps its genotype on the page but does not set a plan: confirm it first.
     trusted = [f for f in findings if not f.call.low_quality]
     genes = {g.symbol: gene_category(panel, g, trusted) for g in panel.genes}
     labs = {b.marker: b for b in biomarkers}
-    steps, covered_markers, covered_genes = [], set(), set()
+    steps, covered_markers, covered_genes = list(leading), set(), set()
     for combo in lab_panel.combinations:
         result = labs.get(combo.marker)
         if genes.get(combo.gene) in combo.gene_categories and result and result.band in combo.bands:

@@ -28,6 +28,7 @@ from itbs_geno.interpret import counted, gene_category
 from itbs_geno.knowledge import Knowledge
 from itbs_geno.model import BiomarkerResult, Finding, PlanItem, PlanStep, SampleResult, Source, Status
 from itbs_geno.panel import Gene, GuidanceItem, Marker, Panel
+from itbs_geno.person_view import call_origin, person_view
 from itbs_geno.result_json import as_json
 from itbs_geno.templating import page
 
@@ -102,6 +103,7 @@ def view(result: SampleResult, knowledge: Knowledge, today: dt.date, name: str |
         "approaches": [_guidance_item(item, cite, evidence) for item in guidance.approaches],
         "disclaimer": guidance.disclaimer,
         "references": cite.listing(),
+        **person_view(result),
     }
 
 
@@ -137,7 +139,7 @@ def _site_view(finding: Finding, panel: Panel) -> dict[str, Any]:
         "gene": call.gene, "marker": marker.name, "rsid": call.rsid, "status": str(call.status),
         "genotype": str(call.genotype) if call.genotype else "—", "via": call.via or "—",
         "proxy": call.proxy is not None, "flag": call.flag, "notes": list(call.notes),
-        "low_quality": call.low_quality,
+        "low_quality": call.low_quality, "origin": call_origin(finding), "outside": call.outside is not None,
     }
 
 
@@ -177,7 +179,8 @@ def _finding_view(finding: Finding, marker: Marker, panel: Panel, cite: _Citatio
         "meaning": finding.meaning, "effect": finding.effect, "population": finding.population,
         "citations": cite(finding.citations),
         "via": call.via, "proxy": call.proxy, "flag": call.flag, "notes": list(call.notes),
-        "low_quality": call.low_quality, "how_to_get": how_to_get(marker),
+        "low_quality": call.low_quality, "how_to_get": how_to_get(marker), "origin": call_origin(finding),
+        "outside": call.outside,
         "frequencies": [{"population": k, "value": f"{v:.2f}"} for k, v in marker.frequencies.items()],
         "genotype_plot": genotype_plot(marker, str(call.genotype) if call.genotype else None),
         "ancestry": ancestry(marker, str(call.genotype)) if call.genotype else None,
@@ -222,7 +225,7 @@ def _step_view(step: PlanStep, cite: _Citations, evidence: dict[str, str],
 
 def _biomarker_view(b: BiomarkerResult, marker: "LabMarker", cite: _Citations,
                     triggered: dict[str, list[str]]) -> dict[str, Any]:
-    band = next((x for x in marker.bands if x.id == b.band), None)
+    band = next((x for x in marker.bands_for(b.band_set) if x.id == b.band), None)
     given = f"{b.value_given} {b.unit_given}"
     judged = f"{b.value:.3g} {b.unit}" if b.value < 1000 else f"{b.value:.0f} {b.unit}"
     previous = None

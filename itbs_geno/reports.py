@@ -6,6 +6,7 @@ no two outputs share a path, and several samples need a folder.
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from itbs_geno import render
@@ -18,9 +19,10 @@ from itbs_geno.result_json import as_json
 
 def write(results: list[SampleResult], knowledge: Knowledge, input_path: Path, output: str | None,
           json_path: str | None, pdf_path: str | None, labs_path: Path | None, shareable: bool,
-          person: str | None = None) -> list[Path]:
+          person: str | None = None, other_inputs: Sequence[Path | None] = ()) -> list[Path]:
     """Write each sample's outputs; returns the paths written, in order. `person`: the name for
-    the report's title (else read from the file)."""
+    the report's title (else read from the file); `other_inputs`: more files read (the person's
+    other genotype files, profile, outside calls, previous report), never to be overwritten."""
     if len(results) > 1 and not (output and is_folder(output)):
         names = ", ".join(r.sample for r in results[:5]) + (", …" if len(results) > 5 else "")
         raise InputError(f"{input_path}: the file holds {len(results)} samples ({names}); choose one with "
@@ -31,11 +33,12 @@ def write(results: list[SampleResult], knowledge: Knowledge, input_path: Path, o
         html_path = _target(output, name, ".html") if output else Path(f"{name}.itbs.html")
         json_target = _target(json_path, name, ".json") if json_path else None
         pdf_target = _target(pdf_path, name, ".pdf") if pdf_path else None
-        _refuse_overwriting_inputs([html_path, json_target, pdf_target], [input_path, labs_path])
+        _refuse_overwriting_inputs([html_path, json_target, pdf_target], [input_path, labs_path, *other_inputs])
         write_atomic(html_path, render.html(result, knowledge, today, person), shareable)
         written.append(html_path)
         if json_target:
-            text = json.dumps(as_json(result, knowledge.genes, person), indent=2, ensure_ascii=False, allow_nan=False)
+            data = as_json(result, knowledge.genes, person, today)
+            text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
             write_atomic(json_target, text + "\n", shareable)
             written.append(json_target)
         if pdf_target:

@@ -8,6 +8,7 @@ from pathlib import Path
 from itbs_geno.errors import InputError
 from itbs_geno.output import safe_name
 from itbs_geno.sheets import quoted, read_csv
+from itbs_geno.squad_person import HIDDEN, check_row
 
 
 @dataclass(frozen=True)
@@ -15,13 +16,14 @@ class Roster:
     rows: dict[str, dict[str, str]]    # "file:<name>" and "sample:<name>" (lower case) -> the row
     columns: list[str]                 # the free columns, in the sheet's order
     asks_consent: bool = False         # the roster has a consent column: no "yes", no processing
+    folder: Path | None = None         # where the roster is: outside-calls files are named relative to it
 
 
 _ROSTER_KEYS = ("file", "sample", "athlete_id", "id", "name")
 # Read, never shown as free columns: consent is a gate, and a birth year is personal data that
 # only decides whether an athlete is a minor.
 CONSENT, BIRTH_YEAR = "consent", "birth_year"
-_CONTROL = (CONSENT, BIRTH_YEAR)
+_CONTROL = (CONSENT, BIRTH_YEAR, *HIDDEN)
 # The team summary's own names (team.html, team_coach.csv, …); compared in lower case, as
 # Windows and macOS compare file names.
 RESERVED_IDS = ("team", "team_coach")
@@ -43,17 +45,21 @@ def read_roster(path: Path, builtin_columns: Iterable[str] = ()) -> Roster:
     rows = {}
     for number, row in records:
         _check_control(path, number, row, CONSENT in columns)
+        check_row(path.parent, number, row, str(path))
         given = row.get("athlete_id") or row.get("id")
         if given and safe_name(given).lower() in RESERVED_IDS:
             raise InputError(f"{path} row {number}: athlete_id {quoted(given)} is the name of the team summary "
                              f"files; choose another")
         for key in ("file", "sample"):
-            if row.get(key):
-                name = (row[key] if key == "sample" else Path(row[key]).name).lower()
+            # A file cell may name several files of one athlete, separated by ";" (merged into one report).
+            for given in (row.get(key, "").split(";") if key == "file" else [row.get(key, "")]):
+                if not given.strip():
+                    continue
+                name = (given.strip() if key == "sample" else Path(given.strip()).name).lower()
                 if f"{key}:{name}" in rows:
-                    raise InputError(f"{path} row {number}: {key} {quoted(row[key])} is listed twice")
+                    raise InputError(f"{path} row {number}: {key} {quoted(given.strip())} is listed twice")
                 rows[f"{key}:{name}"] = row
-    return Roster(rows, extras, CONSENT in columns)
+    return Roster(rows, extras, CONSENT in columns, path.parent)
 
 
 def _check_control(path: Path, number: int, row: dict[str, str], asks_consent: bool) -> None:

@@ -70,7 +70,7 @@ def run(options: BatchOptions, progress: Progress) -> BatchRun:
         with progress(len(items)) as tick:
             outcomes = batches.run(items, workers, options.assume_ref, options.scheduler, options.strict,
                                    tick=tick, remote_inputs=options.remote_inputs)
-        result = batches.assemble(items, outcomes, knowledge, roster, sheet, skipped, list(refused.values()))
+        result = batches.assemble(items, outcomes, knowledge, roster, sheet, skipped, list(refused.values()), today)
         written = team.write(result, options.outdir, knowledge, today, team.TeamOptions(
             options.coach_view, options.shareable, options.group_by, options.pdf))
     if result.no_consent:

@@ -19,6 +19,7 @@ from itbs_geno.errors import InputError
 from itbs_geno.knowledge import Knowledge
 from itbs_geno.output import write_atomic
 from itbs_geno.panel import Panel
+from itbs_geno.profile import MINOR_NOTE as PROFILE_MINOR_NOTE
 from itbs_geno.result_json import as_json
 from itbs_geno.team_page import genotype_or_status, team_view
 from itbs_geno.team_status import is_minor
@@ -41,12 +42,8 @@ class TeamOptions:
     pdf: bool = False
 
 
-# Their own report leads with this for an athlete under 18 (BJSM 2015 consensus, Webborn et al.).
-MINOR_NOTE = ("Under 18 on the date of this report. Sports scientists and doctors agreed in a 2015 consensus "
-              "statement (British Journal of Sports Medicine) that no child or young athlete should have a "
-              "genetic test used to shape their training or to judge their talent. Read the gene results below "
-              "with a doctor and your family, as information only: they must not change training, selection "
-              "or anything else. The team pages show this athlete's lab results only.")
+# Their own report leads with the consensus note for an athlete under 18 (profile.MINOR_NOTE).
+MINOR_NOTE = PROFILE_MINOR_NOTE + " The team pages show this athlete's lab results only."
 
 
 def write(batch: Batch, outdir: Path, knowledge: Knowledge, today: dt.date,
@@ -179,7 +176,7 @@ def team_json(batch: Batch, panel: Panel, today: dt.date, outputs: list[str],
 
 def _result_json(athlete: Athlete, panel: Panel, today: dt.date) -> dict[str, Any]:
     """The athlete's JSON result; a minor's without genetic results (markers, gene plan steps)."""
-    data = as_json(athlete.result, panel)
+    data = as_json(athlete.result, panel, today=today)
     if is_minor(athlete, today):
         data["markers"] = []
         data["plan"] = [step for step in data["plan"] if step["gene"] is None]

@@ -164,4 +164,6 @@ def _cell_view(finding: Finding, panel: Panel, coach: bool) -> dict[str, Any]:
         "genotype": None if coach or finding.call.genotype is None else str(finding.call.genotype),
         "literature": None if coach else finding.literature,
         "low_quality": finding.call.low_quality,      # shown, but not among the results to discuss
+        "outside": None if coach or finding.call.outside is None else str(finding.call.outside) + (
+            f"; the file said {finding.call.outside.file_genotype}" if finding.call.outside.file_genotype else ""),
     }

@@ -9,6 +9,7 @@ from itbs_geno.batch import Athlete, Batch
 from itbs_geno.interpret import counted
 from itbs_geno.knowledge import Knowledge
 from itbs_geno.model import BiomarkerResult, Status
+from itbs_geno.profile import is_minor as minor_by_year
 
 # Band severity (biomarkers.toml) as a symbol and a word, so a cell never relies on colour.
 SEVERITY = {0: ("●", "on target"), 1: ("◆", "worth correcting"), 2: ("▲", "act on it"), 3: ("■", "see a doctor")}
@@ -16,7 +17,6 @@ NOT_JUDGED = ("?", "not judged")
 SEE_A_DOCTOR = 3
 ARROWS = {"up": "↑", "down": "↓", "unchanged": "→"}
 DUE_WITHIN = dt.timedelta(days=28)     # a retest this close is "due": time to book it
-ADULT_AGE = 18
 
 # What needs attention, most urgent first (the rank orders the list at the top of team.html).
 KINDS = {"doctor": (0, "See a doctor"), "overdue": (1, "Retest overdue"), "failed": (2, "File failed"),
@@ -71,7 +71,7 @@ def retest_state(retest_on: dt.date | None, today: dt.date) -> str:
 def is_minor(athlete: Athlete, today: dt.date) -> bool:
     """Under 18 on the run date. A birth year alone cannot tell whether this year's birthday has
     passed, so an athlete who may still be 17 counts as a minor."""
-    return athlete.birth_year is not None and today.year - athlete.birth_year <= ADULT_AGE
+    return minor_by_year(athlete.birth_year, today)
 
 
 def lab_cells(athlete: Athlete, knowledge: Knowledge, today: dt.date) -> list[LabCell]:

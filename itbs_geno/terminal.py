@@ -1,6 +1,7 @@
 """Standard output for people and pipes: one line at a time, closed pipes and full disks handled,
 text from files never able to drive the terminal."""
 
+import contextlib
 import errno
 import io
 import os
@@ -44,3 +45,20 @@ def print_table(header: list[str], rows: list[list[str]]) -> None:
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         say(visible("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip()))
+
+
+def progress_bar(quiet: bool):
+    """A progress bar on a terminal's stderr, unless --quiet; otherwise a tick that does nothing."""
+    @contextlib.contextmanager
+    def bar(total: int):
+        if quiet or not sys.stderr.isatty():
+            yield lambda: None
+            return
+        with click.progressbar(length=total, label="Reading", file=sys.stderr) as shown:
+            yield lambda: shown.update(1)
+    return bar
+
+
+def some(names: list[str], shown: int = 6) -> str:
+    more = f" and {len(names) - shown} more (listed in team.json)" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more

@@ -528,3 +528,25 @@ def test_a_failed_inputs_earlier_report_is_kept_and_marked(tmp_path):
     assert fourth.exit_code == 0 and not (out / "a01.html").exists()
     assert json.loads((out / "team.json").read_text())["removed"] == ["a01.html", "a01.json"]
     assert "Removed outputs of an earlier run that this run did not write: a01.html, a01.json" in fourth.stderr
+
+
+def test_an_interrupt_inside_mkstemp_leaves_no_temporary_file(tmp_path, monkeypatch):
+    """Ctrl-C can land after mkstemp made the file and before write_atomic can clean it up (found by
+    the interrupt test under load): the batch removes it on the way out, as it holds the folder."""
+    import tempfile
+
+    real = tempfile.mkstemp
+    calls = []
+
+    def interrupted(*args, **kwargs):
+        made = real(*args, **kwargs)
+        calls.append(made[1])
+        if len(calls) == 3:
+            os.close(made[0])
+            raise KeyboardInterrupt
+        return made
+    monkeypatch.setattr(output.tempfile, "mkstemp", interrupted)
+    out = tmp_path / "team"
+    result = CliRunner().invoke(cli, ["batch", str(SAMPLES / "synthetic_23andme.txt"), "-o", str(out), "--jobs", "1"])
+    assert result.exit_code == 130 and len(calls) == 3
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []

@@ -34,7 +34,7 @@ def one(tmp_path, labs, row, **kw):
     return result
 
 
-def test_the_seven_markers_with_stable_ids(labs):
+def test_the_shipped_lab_panel_has_its_eight_markers_with_stable_ids(labs):
     assert list(labs.markers) == MARKERS
 
 

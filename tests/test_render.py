@@ -57,7 +57,7 @@ def test_json_contract(panel, knowledge):
 
 def test_golden_json_of_the_23andme_sample(panel, update_golden, knowledge):
     [result] = analyse(SAMPLES / "synthetic_23andme.txt", knowledge)
-    data = as_json(result, panel)
+    data = as_json(result, panel, today=TODAY)
     data["source"]["path"] = "sample_genomes/synthetic_23andme.txt"   # independent of where tests run
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     golden = GOLDEN / "synthetic_23andme.json"
@@ -129,6 +129,14 @@ def test_text_colours_meet_wcag_aa_contrast():
             assert _contrast(colours[text], colours[background]) >= 4.5, (text, background)
     for category in ("higher", "lower", "typical", "uncertain"):    # category words on their own tints
         assert _contrast(colours[category], colours[f"{category}-bg"]) >= 4.5, category
+
+
+def test_every_category_has_its_colours_in_the_stylesheet(panel):
+    """A category added to panel.toml needs its border and tint in report.css, or it would show as
+    uncoloured text with no test failing."""
+    css = (ROOT / "templates" / "report.css").read_text(encoding="utf-8")
+    for category in panel.categories:
+        assert f".cat-{category} {{ border-left-color:" in css and f".card.cat-{category} {{ background:" in css
 
 
 def test_big_files_get_a_partial_fingerprint_not_a_full_read(tmp_path, monkeypatch):

@@ -121,7 +121,7 @@ def test_a_multi_sample_input_needs_an_athlete_column(tmp_path):
 
 @pytest.mark.parametrize("old, new, message", [
     ('symbol = "▲"\n', "", "categories.higher: missing field 'symbol'"),
-    ("rank = 2\n", "rank = 1\n", "ranks should number them"),
+    ("rank = 2\n", "rank = 1\n", "ranks should be distinct whole numbers"),
     ("plan = true\n", 'plan = "yes"\n', "field 'plan' should be true/false"),
     ("[categories.uncertain]", "[categories.unsure]", "should be exactly"),
 ])

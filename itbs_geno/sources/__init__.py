@@ -17,7 +17,10 @@ To add a vendor (three places; tests/test_readers.py adds one this way and reads
 2. one entry in SOURCES below (and its name in the import line above it);
 3. a fixture in tests/data/formats encoding the mini-panel of tests/test_sources.py, and its
    line in FIXTURES there: the tests then check that exactly this reader claims it and reads it.
-Nothing else changes: the pipeline, calling and the report know readers only through Read.
+No code elsewhere changes: the pipeline, calling and the report know readers only through Read.
+Two kinds of text may: a real file in tests/data/third_party that the generic reader used to
+read and the new vendor now claims (test_real_genomes.py names each file's reader, so it says
+so), and the lists of vendors people read (README, `itbs-geno --help`).
 """
 
 from pathlib import Path
