@@ -81,11 +81,11 @@ def write(batch: Batch, outdir: Path, knowledge: Knowledge, today: dt.date,
     for name, content in files.items():
         write_atomic(outdir / name, content, options.shareable)
         written.append(outdir / name)
-    for name in pdfs:
-        from itbs_geno.pdf import print_pdf
+    if pdfs:
+        from itbs_geno.pdf import print_pdfs  # one browser prints them all
 
-        print_pdf(outdir / name.replace(".pdf", ".html"), outdir / name, options.shareable)
-        written.append(outdir / name)
+        print_pdfs([(outdir / name.replace(".pdf", ".html"), outdir / name) for name in pdfs], options.shareable)
+        written += [outdir / name for name in pdfs]
     kept_files = {f for k in kept.values() for f in k["files"]}
     removed = sorted(n for n in previous.outputs - this_run - kept_files if (outdir / n).exists())
     outputs = sorted({p.name for p in written} | kept_files) + [MANIFEST]
