@@ -79,6 +79,7 @@ def test_knowledge_is_loaded_once_per_batch(tmp_path, monkeypatch):
     calls = []
     real = knowledge_module.load_lab_panel
     monkeypatch.setattr(knowledge_module, "load_lab_panel", lambda *a: calls.append(1) or real(*a))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))    # a first run: no checked knowledge kept yet
     load_knowledge.cache_clear()
     try:
         sheet = tmp_path / "labs.csv"
