@@ -1,6 +1,7 @@
 """Many PDFs from one browser (pdf.print_pdfs, used by `batch --pdf`): the same pages as print_pdf
 prints one at a time, and under strace the same silence on the network."""
 
+import json
 import os
 import re
 import shutil
@@ -67,3 +68,17 @@ def test_batch_pdf_printing_sends_nothing_to_the_network(tmp_path):
         assert not DNS.search(text) and not INET_SENT.search(text) and not INET_CONNECTED.search(text)
     else:
         assert_flags_keep_it_offline(text)
+
+
+def test_batch_prints_the_team_page_and_the_coach_view_with_one_browser(tmp_path, monkeypatch):
+    starts = []
+    real = pdf._DevTools.__enter__
+    monkeypatch.setattr(pdf._DevTools, "__enter__", lambda self: starts.append(1) or real(self))
+    genomes = [str(SAMPLES / "synthetic_23andme.txt"), str(SAMPLES / "synthetic_ancestry.txt")]
+    result = CliRunner().invoke(cli, ["batch", *genomes, "-o", str(tmp_path / "team"), "--pdf", "--coach-view", "-q",
+                                      "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    assert starts == [1]
+    for name in ("team.pdf", "team_coach.pdf"):
+        assert pdf.is_complete_pdf(tmp_path / "team" / name)
+    assert {"team.pdf", "team_coach.pdf"} <= set(json.loads((tmp_path / "team" / "team.json").read_text())["outputs"])
