@@ -47,10 +47,10 @@ def no_network(monkeypatch):
 class App:
     """`itbs-geno app --no-browser` in a subprocess, with its own TMPDIR so its folders can be watched."""
 
-    def __init__(self, tmp: Path, *options: str):
+    def __init__(self, tmp: Path, *options: str, path: str | None = None):
         self.tmp = tmp / "tmp"
         self.tmp.mkdir()
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(self.tmp)}
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(self.tmp), "PATH": path or os.environ["PATH"]}
         self.process = subprocess.Popen([sys.executable, "-m", "itbs_geno", "app", "--no-browser", *options],
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         first: list[str] = []
@@ -257,6 +257,18 @@ def test_ctrl_c_during_an_upload_removes_its_files(tmp_path):
     assert list(running.tmp.iterdir()) == []
 
 
+def test_without_chromium_the_page_says_how_to_get_a_pdf(tmp_path):
+    running = App(tmp_path, path=str(tmp_path))                   # no browser on this PATH
+    body, kind = multipart(("csrf", None, running.csrf().encode()), ("dna", "genome.zip", SAMPLE.read_bytes()))
+    answer = running.request("POST", "/person", body, {"Content-Type": kind})
+    assert answer.status == 303
+    connection = http.client.HTTPConnection("127.0.0.1", running.port, timeout=30)
+    connection.request("GET", answer.getheader("location"), headers={"Cookie": running.cookie()})
+    page = connection.getresponse().read().decode()
+    assert "No PDF here: it needs Chromium or Chrome" in page and "report.pdf" not in page and "Save HTML" in page
+    assert running.stop()[0] == 0
+
+
 def test_without_the_app_extra_it_says_what_to_install(tmp_path):
     site = tmp_path / "site"
     site.mkdir()
@@ -398,3 +410,35 @@ def test_the_app_page_at_phone_width(app, browser):
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(ARTIFACTS / "app-phone.png"), full_page=True)
     context.close()
+
+
+def test_a_bug_is_one_line_on_the_page_and_its_files_are_removed(monkeypatch):
+    from itbs_geno.app import work
+    from itbs_geno.app.server import AppOptions, serve
+
+    def broken(form, folder):
+        raise KeyError("boom")
+    monkeypatch.setattr(work, "person", broken)
+    seen, done = {}, threading.Event()
+
+    def ready(state, server, sock):
+        seen.update(state=state, server=server)
+        done.set()
+    thread = threading.Thread(target=serve, args=(AppOptions(browser=False, idle_minutes=1), ready), daemon=True)
+    thread.start()
+    assert done.wait(timeout=30)
+    state = seen["state"]
+    try:
+        body, kind = multipart(("csrf", None, state.csrf.encode()), ("dna", "genome.zip", SAMPLE.read_bytes()))
+        connection = http.client.HTTPConnection("127.0.0.1", state.port, timeout=30)
+        connection.request("POST", "/person", body=body, headers={"Content-Type": kind,
+                                                                  "Cookie": f"{state.cookie}={state.session}"})
+        response = connection.getresponse()
+        page = response.read().decode()
+        assert response.status == 500 and "Traceback" not in page
+        assert "internal error (KeyError: &#39;boom&#39;); this is a bug in itbs-geno" in page
+        assert list(state.root.glob("req-*")) == []
+    finally:
+        seen["server"].should_exit = True
+        thread.join(timeout=30)
+    assert not thread.is_alive() and not state.root.exists()

@@ -84,6 +84,10 @@ async def answer(request: Request, state: State, kind: str, job) -> Response:
             made = await run_in_threadpool(job, form, folder)
         except InputError as err:
             return page(state, kind, error=work.one_line(err, folder), form=form, status=400)
+        except Exception as err:  # noqa: BLE001 - as the CLI: a bug is one line on the page, never a traceback
+            said = work.one_line(InputError(f"internal error ({type(err).__name__}: {err}"[:300] + ")"), folder)
+            return page(state, kind, error=f"{said}; this is a bug in itbs-geno, please report it with what you "
+                                           f"chose", form=form, status=500)
     key = secrets.token_urlsafe(12)
     with state.lock:
         state.results[key] = made
