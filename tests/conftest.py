@@ -146,3 +146,15 @@ def break_writes(monkeypatch, write) -> None:
         return Broken(handle) if "w" in mode else handle     # reads (the template cache) stay real
 
     monkeypatch.setattr(output.os, "fdopen", fdopen)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium through Playwright, one per test module (tests/browsing.py finds it)."""
+    from browsing import ARGS, CHROMIUM
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield launched
+        launched.close()

@@ -5,24 +5,16 @@ visible at desktop and phone widths, sorting works from the keyboard, and --pdf 
 import datetime as dt
 import json
 import re
-import shutil
 import subprocess
 import sys
 
 import pytest
-from playwright.sync_api import sync_playwright
+from browsing import assert_clean, open_page
 
 from conftest import ROOT, SAMPLES
 from vcf_factory import PERSON, Vcf
 
-CHROMIUM = next((found for name in ("chromium", "chromium-browser", "google-chrome")
-                 if (found := shutil.which(name))), None)
-if CHROMIUM is None:
-    pytest.fail("the browser tests need Chromium: apt-get install chromium (.ci/run does this)", pytrace=False)
-
 ARTIFACTS = ROOT / "tests" / "artifacts"        # screenshots, for people to look at (not committed)
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-extensions"]
 WIDTHS = {"desktop": (1280, 800), "phone": (390, 844)}
 ACTN3_GRCH38 = 66560624
 
@@ -57,31 +49,6 @@ def vcf_pages(tmp_path_factory):
     subprocess.run([sys.executable, "-m", "itbs_geno", "batch", str(vcf), "-o", str(folder / "team"), "--jobs", "1"],
                    check=True, cwd=ROOT)
     return folder
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield launched
-        launched.close()
-
-
-def open_page(browser, path, width, height):
-    page = browser.new_page(viewport={"width": width, "height": height})
-    seen = {"errors": [], "failed": [], "requests": []}
-    page.on("console", lambda m: m.type == "error" and seen["errors"].append(m.text))
-    page.on("pageerror", lambda e: seen["errors"].append(str(e)))
-    page.on("requestfailed", lambda r: seen["failed"].append(r.url))
-    page.on("request", lambda r: seen["requests"].append(r.url))
-    page.goto(path.as_uri())
-    page.wait_for_load_state("load")
-    return page, seen
-
-
-def assert_clean(seen):
-    assert seen["errors"] == [] and seen["failed"] == []
-    assert all(url.startswith(("file:", "data:")) for url in seen["requests"]), seen["requests"]
 
 
 REPEATS = """() => {

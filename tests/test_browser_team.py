@@ -5,11 +5,10 @@ column fits, the header row repeats and page 1 holds data."""
 
 import dataclasses
 import datetime as dt
-import shutil
 import sys
 
 import pytest
-from playwright.sync_api import sync_playwright
+from browsing import assert_clean, open_page
 
 from itbs_geno import batch, team
 from itbs_geno.knowledge import load_knowledge
@@ -19,14 +18,7 @@ from itbs_geno.roster import read_roster
 
 from conftest import ROOT, SAMPLES
 
-CHROMIUM = next((found for name in ("chromium", "chromium-browser", "google-chrome")
-                 if (found := shutil.which(name))), None)
-if CHROMIUM is None:
-    pytest.fail("the browser tests need Chromium: apt-get install chromium (.ci/run does this)", pytrace=False)
-
 ARTIFACTS = ROOT / "tests" / "artifacts"        # screenshots, for people to look at (not committed)
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-extensions"]
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 SQUAD = SAMPLES / "squad"
 TODAY = dt.date(2026, 11, 30)
@@ -61,33 +53,12 @@ def written(tmp_path_factory):
     return folder
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield launched
-        launched.close()
-
-
-def open_page(browser, path, width, height):
-    page = browser.new_page(viewport={"width": width, "height": height})
-    seen = {"errors": [], "failed": [], "requests": []}
-    page.on("console", lambda m: m.type == "error" and seen["errors"].append(m.text))
-    page.on("pageerror", lambda e: seen["errors"].append(str(e)))
-    page.on("requestfailed", lambda r: seen["failed"].append(r.url))
-    page.on("request", lambda r: seen["requests"].append(r.url))
-    page.goto(path.as_uri())
-    page.wait_for_load_state("load")
-    assert seen["errors"] == [] and seen["failed"] == []
-    assert all(url.startswith(("file:", "data:")) for url in seen["requests"]), seen["requests"]
-    return page
-
-
 @pytest.mark.parametrize("size", sorted(WIDTHS))
 @pytest.mark.parametrize("name", ["team.html", "team_coach.html"])
 def test_team_page_at_desktop_and_phone_width(browser, written, size, name):
     width, height = WIDTHS[size]
-    page = open_page(browser, written / "squad" / name, width, height)
+    page, seen = open_page(browser, written / "squad" / name, width, height)
+    assert_clean(seen)
     first = page.locator("#attention li").first
     assert first.is_visible() and "See a doctor" in first.text_content() and "Ana Ruiz" in first.text_content()
     assert first.bounding_box()["y"] < height * 1.5           # within about the first screen, phone included
@@ -102,7 +73,8 @@ def test_team_page_at_desktop_and_phone_width(browser, written, size, name):
 
 @pytest.mark.parametrize("name", ["team.html", "team_coach.html"])
 def test_team_page_sorts_from_the_keyboard(browser, written, name):
-    page = open_page(browser, written / "squad" / name, *WIDTHS["desktop"])
+    page, seen = open_page(browser, written / "squad" / name, *WIDTHS["desktop"])
+    assert_clean(seen)
     assert page.locator("table.default").is_visible() and not page.locator("#by-attention").is_visible()
     page.focus("a[href='#by-attention']")
     page.keyboard.press("Enter")
