@@ -20,10 +20,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from conftest import ROOT, SAMPLES
-from test_browser import ARGS, CHROMIUM
 
 SAMPLE = SAMPLES / "genome_Synthetic_Runner_v5_Full_20261125.zip"
 SQUAD = SAMPLES / "squad"
@@ -285,24 +284,20 @@ def test_without_the_app_extra_it_says_what_to_install(tmp_path):
 
 # --- in the browser, as a person uses it -------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield launched
-        launched.close()
-
-
 @pytest.fixture
 def opened(app, browser):
     """A fresh browser profile opened at the tokened URL, as the command opens it."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     page = context.new_page()
     fetched: list[str] = []
+    errors: list[str] = []                         # a CSP violation shows here as a console error
     page.on("request", lambda r: fetched.append(r.url))
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(app.url)
     yield page, fetched
     assert all(url.startswith(f"http://127.0.0.1:{app.port}/") for url in fetched), fetched
+    assert [e for e in errors if "status of 400" not in e] == []    # the bad-file page answers 400, on purpose
     context.close()
 
 
