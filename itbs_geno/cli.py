@@ -270,6 +270,26 @@ def inspect(input_path: Path):
 cli.add_command(diff)
 
 
+@cli.command()
+@click.option("--no-browser", is_flag=True, help="Only print the address; do not open the browser.")
+@click.option("--max-upload-mb", type=click.IntRange(min=1), default=200, show_default=True,
+              help="Refuse uploads larger than this (413).")
+@click.option("--idle-minutes", type=click.FloatRange(min=0.01), default=30, show_default=True,
+              help="Stop after this long without a request.")
+def app(no_browser: bool, max_upload_mb: int, idle_minutes: float):
+    """Open the report and the squad summary in your browser, served from this computer only
+    (127.0.0.1, with a secret token): choose the files on a page, no terminal needed.
+
+    \b
+    Example:
+        itbs-geno app
+        itbs-geno app --no-browser --idle-minutes 10
+    """
+    from itbs_geno.app import start
+
+    return start(not no_browser, max_upload_mb, idle_minutes)
+
+
 def main() -> None:
     signal.signal(signal.SIGTERM, _terminate)
     if hasattr(sys.stdout, "reconfigure"):

@@ -217,7 +217,8 @@ def test_outputs_are_private_unless_shareable(tmp_path):
 
 
 def test_no_network_socket_is_even_created(tmp_path, monkeypatch):
-    """report, call, inspect and batch run with socket creation itself blocked."""
+    """report, call, inspect, batch, panel and diff run with socket creation itself blocked (only
+    `itbs-geno app` opens one, on 127.0.0.1: tests/test_app.py)."""
     def refuse(*args, **kwargs):
         raise AssertionError("a socket was created")
     monkeypatch.setattr(socket, "socket", refuse)
@@ -226,7 +227,9 @@ def test_no_network_socket_is_even_created(tmp_path, monkeypatch):
     labs = str(SAMPLES / "sample_labs.csv")
     for args in (["report", sample, "--labs", labs, "-o", str(tmp_path / "r.html")], ["call", "--json", sample],
                  ["inspect", sample], ["batch", sample, str(SAMPLES / "synthetic_ancestry.txt"), "-o",
-                                       str(tmp_path / "team"), "--jobs", "1"]):
+                                       str(tmp_path / "team"), "--jobs", "1"],
+                 ["report", sample, "--json", str(tmp_path / "r.json"), "-o", str(tmp_path / "r2.html")],
+                 ["panel"], ["diff", str(tmp_path / "r.json"), str(tmp_path / "r.json")]):
         result = CliRunner().invoke(cli, args)
         assert result.exit_code == 0, (args, result.output)
 

@@ -47,8 +47,7 @@ class _Found:
 
 def read(path: Path, opened: Opened, wanted: Wanted) -> Read:
     """Every sample's rows at the panel sites. The file is read again by pysam, not from `opened`."""
-    import pysam
-
+    pysam = vcf_pysam.load_pysam(path)
     pysam.set_verbosity(0)           # htslib would print warnings on stderr, outside our one-line rule
     compression = _compression(path)
     targets = list(wanted.targets)

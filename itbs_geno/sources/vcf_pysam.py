@@ -20,6 +20,19 @@ T = TypeVar("T")
 _HTSLIB_ERRORS = (OSError, ValueError, IndexError, KeyError, NotImplementedError, AssertionError)
 
 
+NO_PYSAM = ("reading a VCF or BCF needs pysam, which is not installed: run 'pip install pysam' (pysam does not "
+            "install on Windows: use WSL there); consumer DNA files (23andMe, AncestryDNA, ...) need nothing more")
+
+
+def load_pysam(path: Path) -> Any:
+    """pysam, or one line saying how to get it: it is a dependency only where it installs (not Windows)."""
+    try:
+        import pysam
+    except ImportError:
+        raise InputError(f"{path}: {NO_PYSAM}") from None
+    return pysam
+
+
 @dataclass(frozen=True)
 class SampleCall:
     gt: tuple[int | None, ...] | None    # allele indexes; None when the record has no GT field
