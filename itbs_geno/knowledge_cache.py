@@ -61,8 +61,11 @@ def _store(folder: Path, path: Path, value: object) -> None:
 
     try:
         fd, temporary = tempfile.mkstemp(dir=folder, prefix=".knowledge-")   # created 0600
+    except OSError:
+        return                                # a read-only cache folder: the cache is only a speed-up
+    try:
         with os.fdopen(fd, "wb") as out:
             pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, path)
-    except OSError:
-        pass                                  # a full or read-only disk: the cache is only a speed-up
+    except OSError:                           # a full disk: no half-written cache is left behind
+        Path(temporary).unlink(missing_ok=True)

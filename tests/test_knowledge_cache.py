@@ -103,3 +103,12 @@ def test_the_shipped_knowledge_from_the_cache_equals_a_fresh_read(cache_home):
     assert second == _load() == first
     assert cache_file(cache_home).exists()
     assert knowledge_cache.key((data_dir("snp_panels"), data_dir("lab_panels"))) in cache_file(cache_home).name
+
+
+def test_a_full_disk_leaves_no_half_written_cache(cache_home, panels, monkeypatch):
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(knowledge_cache.pickle, "dump", full)
+    build, _ = built({"genes": 1})
+    assert knowledge_cache.cached(panels, build, dict) == {"genes": 1}
+    assert [p.name for p in (cache_home / "itbs-geno").rglob("*knowledge*")] == []
