@@ -187,21 +187,28 @@ def test_an_upload_above_the_cap_gets_413_even_when_its_length_is_not_declared(a
     assert app.requests_in_flight() == []          # the part written before the cap is gone
 
 
-def test_the_upload_folder_is_private_while_in_use_and_gone_after_the_response(app):
-    body, kind = multipart(("csrf", None, app.csrf().encode()), ("dna", "genome.zip", SAMPLE.read_bytes()))
-    connection = http.client.HTTPConnection("127.0.0.1", app.port, timeout=30)
+def half_sent_upload(running):
+    """POST the sample to /person but hold back its last 5,000 bytes, and wait until the server is
+    writing the file: (the open connection, the bytes still to send)."""
+    body, kind = multipart(("csrf", None, running.csrf().encode()), ("dna", "genome.zip", SAMPLE.read_bytes()))
+    connection = http.client.HTTPConnection("127.0.0.1", running.port, timeout=30)
     connection.putrequest("POST", "/person")
-    for key, value in (("Cookie", app.cookie()), ("Content-Type", kind), ("Content-Length", str(len(body)))):
+    for key, value in (("Cookie", running.cookie()), ("Content-Type", kind), ("Content-Length", str(len(body)))):
         connection.putheader(key, value)
     connection.endheaders()
-    connection.send(body[:-5000])                  # most of it: the server is writing the file now
+    connection.send(body[:-5000])
     deadline = time.monotonic() + 20
-    while not list(app.root.glob("req-*/*/genome.zip")) and time.monotonic() < deadline:
+    while not list(running.root.glob("req-*/*/genome.zip")) and time.monotonic() < deadline:
         time.sleep(0.05)
+    return connection, body[-5000:]
+
+
+def test_the_upload_folder_is_private_while_in_use_and_gone_after_the_response(app):
+    connection, rest = half_sent_upload(app)
     [written] = app.root.glob("req-*/*/genome.zip")
     assert app.root.stat().st_mode & 0o777 == 0o700 and written.parent.parent.stat().st_mode & 0o777 == 0o700
     assert written.stat().st_mode & 0o777 == 0o600
-    connection.send(body[-5000:])
+    connection.send(rest)
     response = connection.getresponse()
     assert response.status == 303 and response.getheader("location").startswith("/r/")
     assert app.requests_in_flight() == [] and not written.exists()
@@ -240,16 +247,7 @@ def test_it_stops_by_itself_when_idle_and_leaves_nothing(tmp_path):
 
 def test_ctrl_c_during_an_upload_removes_its_files(tmp_path):
     running = App(tmp_path)
-    body, kind = multipart(("csrf", None, running.csrf().encode()), ("dna", "genome.zip", SAMPLE.read_bytes()))
-    connection = http.client.HTTPConnection("127.0.0.1", running.port, timeout=30)
-    connection.putrequest("POST", "/person")
-    for key, value in (("Cookie", running.cookie()), ("Content-Type", kind), ("Content-Length", str(len(body)))):
-        connection.putheader(key, value)
-    connection.endheaders()
-    connection.send(body[:-5000])
-    deadline = time.monotonic() + 20
-    while not list(running.root.glob("req-*/*/genome.zip")) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    half_sent_upload(running)
     assert list(running.root.glob("req-*/*/genome.zip"))
     code, err = running.stop(signal.SIGINT)
     assert code == 0 and "Stopped." in err, err
