@@ -119,8 +119,8 @@ def test_scan_and_loop_agree_on_shuffled_lines(tmp_path, monkeypatch, panel, tex
     assert answers[0][1][0] == len(body)
 
 
-def block(rows: list[str]) -> str:
-    return "".join(row + "\n" for row in rows)
+def block(rows: list[str]) -> bytes:
+    return "".join(row + "\n" for row in rows).encode()
 
 
 ORDINARY_23 = ["rs1\t1\t1000\tAG",
@@ -191,7 +191,7 @@ def test_scan_and_loop_agree_on_generated_tables(panel, text, cut, layout):
     body = "".join(line + "\n" for line in lines)
     while at < len(body):
         end = body.find("\n", at + cut) + 1 or len(body)
-        blocks.append(body[at:end])
+        blocks.append(body[at:end].encode())
         at = end
     by_scan = list(read_rows([], sites, scan_tally, layout, blocks))
     assert by_scan == by_loop

@@ -4,7 +4,8 @@ A 23andMe or AncestryDNA file is a million rows of one shape, and the line loop
 (_table.count_rows) spends ~0.3 s per million lines in Python to count rows and no-calls and
 to find a dozen panel rows. For a block whose every row is plainly ordinary, the same answers
 come from whole-block operations that run in C: bytes.translate checks every row's shape at
-once, compiled patterns find the candidate panel rows, str.find counts the no-calls. A block
+once, compiled patterns find the candidate panel rows, bytes.find counts the no-calls. It works on
+the bytes as read (no decoding of the block): each whole-block step is a pass over memory in C. A block
 with anything unusual in it (a comment, a space, a comma, a letter no vendor row has, an empty
 field, a row of another length, a header row) returns None, and the caller reads it with the
 exact line loop, so every count and every message stays the loop's (tests/test_scan.py checks
@@ -27,14 +28,13 @@ HEADER_IDS = frozenset({"rsid", "rs", "snp", "snpid", "snp_id", "name", "id", "m
 # What ordinary vendor rows are made of: rsIDs and 23andMe's i-numbers, chromosome numbers and
 # X/Y/MT, positions, bases, I/D indel calls, and the "--" / "0" no-calls.
 ORDINARY = b"0123456789rsiACGTDIXYM-"
-# Everything else (tabs and line ends, and whatever is unusual) is kept by this deletion, so the
-# skeleton of an ordinary block is exactly its tabs and line ends.
-_SKELETON_DELETE = ORDINARY
+# Deleting these keeps the tabs and line ends, the zeros, and whatever is unusual: deleting the zeros
+# too then leaves the skeleton of an ordinary block, exactly its tabs and line ends.
+_ALL_BUT_ZERO = ORDINARY.replace(b"0", b"")
 _LINE_END_AS_TAB = bytes.maketrans(b"\n", b"\t")
 # Header-row identifiers (the loop's HEADER_IDS) that can be spelt with ORDINARY letters only.
 HEADER_LIKE = ("rs", "rsiD", "rsID", "iD", "ID")
-# The no-call spellings that ORDINARY characters can make, by their last character.
-_NO_CALL_ENDS = ("-\n", "0\n")
+_NO_CALLS = frozenset(text.encode() for text in NO_CALL_TEXT)
 
 
 class BlockScan:
@@ -44,8 +44,8 @@ class BlockScan:
                  chromosomes: Iterable[str]) -> None:
         self.shape = b"\t" * (fields - 1) + b"\n"
         self.pair = pair                     # two allele columns (the last two), else one joined column
-        self.ids = re.compile("\n" + either({*ids, *HEADER_LIKE}) + "\t")
-        self.positions = re.compile("\t" + either(chromosomes) + "\t" + either(positions) + "\t")
+        self.ids = re.compile(("\n" + either({*ids, *HEADER_LIKE}) + "\t").encode())
+        self.positions = re.compile(("\t" + either(chromosomes) + "\t" + either(positions) + "\t").encode())
 
     @classmethod
     def for_layout(cls, layout: "Layout", sites: Sites) -> "BlockScan | None":
@@ -63,42 +63,50 @@ class BlockScan:
             chromosomes |= names | {"chr" + name for name in names}
         return cls(layout.fields, len(layout.genotype) == 2, sites.ids, sites.position_values, chromosomes)
 
-    def scan(self, block: str) -> tuple[int, int, list[str]] | None:
+    def scan(self, block: bytes) -> tuple[int, int, list[str]] | None:
         """(rows, no-calls, the lines that may be panel rows) of an ordinary block; None otherwise.
 
-        `block` is whole lines, each ending in "\\n". The candidate lines are a superset of the
-        panel rows (every line whose ID or chromosome and position could match); the caller runs
+        `block` is whole lines of UTF-8, each ending in "\\n". The candidate lines are a superset of
+        the panel rows (every line whose ID or chromosome and position could match); the caller runs
         the line loop on them alone, so which rows are kept is decided exactly as before."""
-        if not block.isascii():
-            return None
-        data = block.encode("ascii")
-        skeleton = data.translate(None, _SKELETON_DELETE)
+        zeros = block.translate(None, _ALL_BUT_ZERO)
+        skeleton = zeros.translate(None, b"0")
         rows = len(skeleton) // len(self.shape)
         if skeleton != self.shape * rows:            # a row of another length, or an unusual character
             return None
-        if b"\t\t" in data.translate(_LINE_END_AS_TAB) or data[:1] == b"\t":
+        if b"\t\t" in block.translate(_LINE_END_AS_TAB) or block[:1] == b"\t":
             return None                              # an empty field: str.split() would see fewer fields
         starts = {0}
         starts.update(match.start() + 1 for match in self.ids.finditer(block))
-        starts.update(block.rfind("\n", 0, match.start()) + 1 for match in self.positions.finditer(block))
-        lines = [block[start:block.index("\n", start)] for start in sorted(starts)] if rows else []
+        starts.update(block.rfind(b"\n", 0, match.start()) + 1 for match in self.positions.finditer(block))
+        # The block is ASCII now: every byte is ORDINARY, a tab or a line end.
+        lines = [block[start:block.index(b"\n", start)].decode("ascii") for start in sorted(starts)] if rows else []
         if any(_header_row(line) for line in lines):
             return None
-        return rows, self._no_calls(block), lines
+        return rows, self._no_calls(block, b"0\n" in zeros), lines
 
-    def _no_calls(self, block: str) -> int:
-        """Rows whose genotype column(s) are all no-call text; only the rows ending in "-" or "0"
-        can be, and few do, so each is looked at on its own."""
+    def _no_calls(self, block: bytes, zero_ends: bool) -> int:
+        """Rows whose genotype column(s) are all no-call text. Such a row ends in "-" or "0": few do,
+        so each is looked at on its own. "-" is rare in a block, so finding each one is as fast as
+        memchr; "0" is in most positions, so "0\\n" is looked for only when the zeros kept by the
+        skeleton's first step show one (`zero_ends`), which a 23andMe file never has."""
         count = 0
-        for end in _NO_CALL_ENDS:
-            at = block.find(end)
-            while at >= 0:
-                start = block.rfind("\t", 0, at) + 1
-                if block[start:at + 1] in NO_CALL_TEXT and (
-                        not self.pair or block[block.rfind("\t", 0, start - 1) + 1:start - 1] in NO_CALL_TEXT):
-                    count += 1
-                at = block.find(end, at + 2)
+        at = block.find(b"-")
+        while at >= 0:
+            if block[at + 1:at + 2] == b"\n":
+                count += self._no_call_row(block, at)
+            at = block.find(b"-", at + 1)
+        at = block.find(b"0\n") if zero_ends else -1
+        while at >= 0:
+            count += self._no_call_row(block, at)
+            at = block.find(b"0\n", at + 2)
         return count
+
+    def _no_call_row(self, block: bytes, end: int) -> bool:
+        """Whether the row whose last field ends at `end` is a no-call."""
+        start = block.rfind(b"\t", 0, end) + 1
+        return block[start:end + 1] in _NO_CALLS and (
+            not self.pair or block[block.rfind(b"\t", 0, start - 1) + 1:start - 1] in _NO_CALLS)
 
 
 def either(words: Iterable[str]) -> str:

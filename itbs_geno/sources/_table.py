@@ -11,7 +11,7 @@ from itbs_geno.genotype import NO_CALL_TEXT, BadGenotype, parse_joined, parse_pa
 from itbs_geno.model import Genotype, RawCall, Tally
 from itbs_geno.sites import Sites
 from itbs_geno.sources._scan import HEADER_IDS, BlockScan
-from itbs_geno.sources.opener import Opened
+from itbs_geno.sources.opener import Opened, text
 from itbs_geno.sources.reader import Read, Wanted, sample_name
 
 # chr1, the longest chromosome, is 248,956,422 bp: a position has at most nine digits, ten with margin.
@@ -82,9 +82,9 @@ def read_table(path: Path, opened: Opened, wanted: Wanted, table: Table) -> Read
                 build, basis, warnings, tally.variants, tally.no_calls, table.layout.name, table.strand)
 
 
-def read_rows(lines: Iterable[str], sites: Sites, tally: Tally, layout: Layout, blocks: Iterable[str] = (),
+def read_rows(lines: Iterable[str], sites: Sites, tally: Tally, layout: Layout, blocks: Iterable[bytes] = (),
               scan: bool = True) -> Iterator[RawCall]:
-    """Count every row of `lines` and then of `blocks` (whole lines, each ending in "\n"); yield only
+    """Count every row of `lines` and then of `blocks` (whole lines of UTF-8, each ending in "\n"); yield only
     the rows that concern a panel site. Ordinary blocks are scanned whole (sources/_scan.py); any
     other block, and every block when `scan` is False, goes through the line loop."""
     kept = _Kept()
@@ -93,7 +93,7 @@ def read_rows(lines: Iterable[str], sites: Sites, tally: Tally, layout: Layout, 
     for block in blocks:
         found = scanner.scan(block) if scanner else None
         if found is None:
-            count_rows(block.split("\n")[:-1], sites, tally, layout, kept)
+            count_rows(text(block).split("\n")[:-1], sites, tally, layout, kept)
             continue
         rows, no_calls, candidates = found
         tally.variants += rows

@@ -5,8 +5,6 @@ Line ends (LF, CRLF, CR), a UTF-8 or UTF-16 byte-order mark and stray non-UTF-8 
 are all handled here, so readers see clean lines and nothing else.
 """
 
-import gzip
-import io
 import itertools
 import os
 import stat
@@ -18,12 +16,11 @@ from pathlib import Path
 
 from itbs_geno.errors import InputError
 from itbs_geno.sources import zipped
-from itbs_geno.sources.zipped import ZIP_ERRORS, Binary
-
-_DAMAGED = "the compressed data is truncated or damaged; download it again"
+from itbs_geno.sources._ahead import chunks
+from itbs_geno.sources.zipped import Binary
 
 HEAD_LINES = 60                          # enough to cover every vendor's comment header
-CHUNK = 1 << 20                          # characters decoded at a time
+CHUNK = 1 << 20                          # bytes read at a time
 MAX_LINE = 1 << 20                       # no genotype file has a line anywhere near 1 Mi characters
 # A consumer download is ~30 MB of text and the largest real ones stay under 100 MB; 500 MB leaves
 # a wide margin and bounds a compression bomb to ~30 s of reading. ITBS_MAX_TEXT_MB raises it
@@ -36,6 +33,7 @@ MIN_LINE_AVERAGE = 8
 LINE_SLACK = 10_000                      # a few thousand blank lines at the end of a small file are fine
 GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+UTF8_MARK = b"\xef\xbb\xbf"
 @dataclass
 class Opened:
     compression: str                     # "none", "gzip" or "zip"
@@ -43,9 +41,10 @@ class Opened:
     head: list[str]                      # the first HEAD_LINES lines (fewer if one is too long)
     lines: Iterator[str]                 # every line, head included, without line ends
     refusal: InputError | None = None    # a line too long came before HEAD_LINES: reading on raises it
-    # The text after the head in blocks of whole lines, each line ending in "\n". It shares its source
-    # with `lines`: a reader reads one or the other (the table readers scan blocks, sources/_scan.py).
-    blocks: Iterator[str] = field(default_factory=lambda: iter(()))
+    # The text after the head in blocks of whole lines, each line ending in "\n", as UTF-8 bytes (decode
+    # with text()). It shares its source with `lines`: a reader reads one or the other (the table
+    # readers scan blocks, sources/_scan.py).
+    blocks: Iterator[bytes] = field(default_factory=lambda: iter(()))
 
 
 def sniff_compression(path: Path) -> str:
@@ -94,12 +93,24 @@ def open_text(path: Path, claims: Callable[[list[str]], bool]) -> Iterator[Opene
     if compression == "zip":
         with zipped.open_zip(path) as archive:
             member = _pick_member(path, archive, claims, limit)
-            with zipped.open_member(path, archive, member) as raw:
-                yield _opened(path, raw, "zip", member.filename, limit)
+            with (zipped.open_member(path, archive, member) as raw,
+                  _opened(path, raw, "zip", member.filename, limit) as opened):
+                yield opened
         return
-    opener = gzip.open if compression == "gzip" else open
-    with opener(path, "rb") as raw:
-        yield _opened(path, raw, compression, None, limit)
+    with open_gzip(path) if compression == "gzip" else open(path, "rb") as raw, \
+            _opened(path, raw, compression, None, limit) as opened:
+        yield opened
+
+
+def open_gzip(path: Path) -> Binary:
+    """A gzip file, inflated by python-isal when it is installed (three times as fast as zlib, with the
+    same checks and the same errors), else by the standard library."""
+    try:
+        from isal import igzip
+    except ImportError:                  # no wheel for this platform: zlib reads the same files
+        import gzip
+        return gzip.open(path, "rb")
+    return igzip.open(path, "rb")
 
 
 def _check_readable(path: Path) -> None:
@@ -119,20 +130,28 @@ def _check_readable(path: Path) -> None:
         raise InputError(f"{path}: cannot be read ({err.strerror}); check its permissions") from None
 
 
-def _opened(path: Path, raw: Binary, compression: str, member: str | None, limit: int) -> Opened:
-    text = _decode(path, raw)
-    blocks = _split_blocks(path, text, limit)
-    head, rest, refusal = _head(blocks)
-    after = _raise(refusal) if refusal else itertools.chain([rest] if rest else [], blocks)
-    return Opened(compression, member, head, itertools.chain(head, _lines(after)), refusal, after)
+@contextmanager
+def _opened(path: Path, raw: Binary, compression: str, member: str | None, limit: int) -> Iterator[Opened]:
+    # A compressed file is inflated on a second core while the first one reads (sources/_ahead.py).
+    with chunks(path, raw, CHUNK, ahead=compression != "none") as parts:
+        blocks = _split_blocks(path, parts, limit)
+        head, rest, refusal = _head(blocks)
+        after = _raise(refusal) if refusal else itertools.chain([rest] if rest else [], blocks)
+        yield Opened(compression, member, head, itertools.chain(head, _lines(after)), refusal, after)
 
 
-def _lines(blocks: Iterator[str]) -> Iterator[str]:
+def _lines(blocks: Iterator[bytes]) -> Iterator[str]:
     for block in blocks:
-        yield from block.split("\n")[:-1]
+        yield from text(block).split("\n")[:-1]
 
 
-def _head(blocks: Iterator[str]) -> tuple[list[str], str, InputError | None]:
+def text(data: bytes) -> str:
+    """Text from the opener's bytes. They are cut only after a "\n", which is never part of a UTF-8
+    sequence, so decoding each block gives exactly what decoding the whole file would."""
+    return data.decode("utf-8", "replace")
+
+
+def _head(blocks: Iterator[bytes]) -> tuple[list[str], bytes, InputError | None]:
     """The first HEAD_LINES lines and the rest of the block they end in, or the lines before text no
     consumer file has: that is enough to tell the format, and the refusal is kept for whoever reads
     on. A VCF or BCF is read again by its own reader, whose limits suit cohort files (a record of
@@ -141,14 +160,14 @@ def _head(blocks: Iterator[str]) -> tuple[list[str], str, InputError | None]:
     try:
         for block in blocks:
             need = HEAD_LINES - len(head)
-            parts = block.split("\n", need)
+            parts = block.split(b"\n", need)
             if len(parts) > need:
-                head += parts[:need]
+                head += [text(part) for part in parts[:need]]
                 return head, parts[need], None
-            head += parts[:-1]              # a block ends in "\n": its last part is empty
+            head += [text(part) for part in parts[:-1]]    # a block ends in "\n": its last part is empty
     except NotConsumerText as refusal:
-        return head, "", refusal
-    return head, "", None
+        return head, b"", refusal
+    return head, b"", None
 
 
 class NotConsumerText(InputError):
@@ -157,57 +176,42 @@ class NotConsumerText(InputError):
     of their own."""
 
 
-def _raise(refusal: InputError) -> Iterator[str]:
+def _raise(refusal: InputError) -> Iterator[bytes]:
     raise refusal
     yield  # a generator: the refusal comes when the lines after the head are read
 
 
-def _split_blocks(path: Path, text: io.TextIOWrapper, limit: int) -> Iterator[str]:
-    """Whole lines in blocks of about CHUNK characters, each line ending in "\n", so a file that is
-    one endless line, or a compression bomb, is refused before it can fill memory or take minutes.
-    (newline=None has turned every line end into \n.)"""
-    pending, total = "", 0
-    while chunk := _read(path, text):
+def _split_blocks(path: Path, parts: Iterator[bytes], limit: int) -> Iterator[bytes]:
+    """Whole lines in blocks of about CHUNK bytes, each line ending in "\n" (CRLF and lone CR made
+    "\n", a UTF-8 byte-order mark removed), so a file that is one endless line, or a compression
+    bomb, is refused before it can fill memory or take minutes."""
+    pending, total, cr = b"", 0, b""
+    for number, part in enumerate(parts):
+        chunk = cr + (part if number else part.removeprefix(UTF8_MARK))
+        cr = chunk[-1:] if chunk.endswith(b"\r") else b""    # its "\n" may start the next part
+        if b"\r" in chunk:
+            chunk = chunk[:len(chunk) - len(cr)].replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         total += len(chunk)
         if total > limit:
             raise InputError(f"{path}: decompresses to more than {limit // 1_000_000:,} MB of text, more than any "
                              f"genotype download gives (at most {MAX_TEXT // 1_000_000:,} MB, or {MAX_RATIO} times the "
                              f"compressed size); a damaged file or a compression bomb? Refusing it (set "
                              f"{MAX_TEXT_ENV} to raise the limit for a huge table)")
-        text_ = pending + chunk
-        if text_.count("\n") + 1 > len(chunk) // MIN_LINE_AVERAGE + LINE_SLACK:
+        data = pending + chunk
+        if data.count(b"\n") + 1 > len(chunk) // MIN_LINE_AVERAGE + LINE_SLACK:
             if total == len(chunk):         # the first lines still tell a BCF (binary) by its magic
-                yield "\n".join(text_.split("\n", HEAD_LINES)[:HEAD_LINES]) + "\n"
+                yield b"\n".join(data.split(b"\n", HEAD_LINES)[:HEAD_LINES]) + b"\n"
             raise NotConsumerText(f"{path}: holds long runs of blank or near-empty lines, which no genotype "
                              f"download has (a damaged file or a compression bomb?); refusing it")
-        end = text_.rfind("\n") + 1
-        pending = text_[end:]
-        if len(pending) > MAX_LINE:
+        end = data.rfind(b"\n") + 1
+        pending = data[end:]
+        if len(pending) > MAX_LINE and len(text(pending)) > MAX_LINE:
             raise NotConsumerText(f"{path}: has a line longer than {MAX_LINE >> 20} Mi characters, which no genotype "
                              f"file has; check that this is the right file")
         if end:
-            yield text_[:end]
-    if pending:
-        yield pending + "\n"
-
-
-def _decode(path: Path, raw: Binary) -> io.TextIOWrapper:
-    buffered = io.BufferedReader(raw) if not isinstance(raw, io.BufferedReader) else raw
-    try:
-        bom = buffered.peek(4)[:4]
-    except ZIP_ERRORS:                  # a small member is read whole here, CRC check included
-        raise InputError(f"{path}: {_DAMAGED}") from None
-    encoding = "utf-16" if bom[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
-    # newline=None turns CRLF and lone CR into "\n"; undecodable bytes in comments must not stop us.
-    return io.TextIOWrapper(buffered, encoding=encoding, errors="replace", newline=None)
-
-
-def _read(path: Path, text: io.TextIOWrapper) -> str:
-    """The next chunk; a decompression failure mid-stream becomes one clear InputError."""
-    try:
-        return text.read(CHUNK)
-    except ZIP_ERRORS:                  # includes a bad CRC, found when a member ends
-        raise InputError(f"{path}: {_DAMAGED}") from None
+            yield data[:end]
+    if pending or cr:
+        yield pending + b"\n"
 
 
 def _pick_member(path: Path, archive: zipfile.ZipFile, claims: Callable[[list[str]], bool],
@@ -222,5 +226,5 @@ def _pick_member(path: Path, archive: zipfile.ZipFile, claims: Callable[[list[st
 
 
 def _member_head(path: Path, archive: zipfile.ZipFile, member: zipfile.ZipInfo, limit: int) -> list[str]:
-    with zipped.open_member(path, archive, member) as raw:
-        return list(itertools.islice(_opened(path, raw, "zip", member.filename, limit).lines, HEAD_LINES))
+    with zipped.open_member(path, archive, member) as raw, _opened(path, raw, "zip", member.filename, limit) as opened:
+        return list(itertools.islice(opened.lines, HEAD_LINES))

@@ -1,0 +1,104 @@
+"""A download's bytes in chunks, decompressed on a second core while the first one scans.
+
+zlib, isal and hashlib let go of the interpreter lock while they work, so a thread that reads
+and inflates the next chunks runs beside the scan of this one, as `unzip -p | grep` runs two
+processes. The thread starts only when a reader asks for a second chunk: sniffing a file, or
+reading the first lines of a VCF that its own reader then reads again, costs no thread.
+"""
+
+import io
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from itbs_geno.errors import InputError
+from itbs_geno.sources.zipped import ZIP_ERRORS, Binary
+
+DAMAGED = "the compressed data is truncated or damaged; download it again"
+UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
+AHEAD = 4                                # chunks read ahead at most: a few MiB, whatever the file
+
+
+@contextmanager
+def chunks(path: Path, raw: Binary, size: int, ahead: bool) -> Iterator[Iterator[bytes]]:
+    """The bytes of `raw` in chunks of `size`, as UTF-8 (a UTF-16 file is decoded and encoded
+    again); with `ahead`, read on a second thread. A decompression failure is one InputError."""
+    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)
+    try:
+        utf16 = buffered.peek(2)[:2] in UTF16_MARKS
+    except ZIP_ERRORS:                   # a small member is read whole here, CRC check included
+        raise InputError(f"{path}: {DAMAGED}") from None
+    if utf16:
+        # newline=None turns CRLF and lone CR into "\n"; undecodable bytes must not stop us.
+        text = io.TextIOWrapper(buffered, encoding="utf-16", errors="replace", newline=None)
+        read: Callable[[], bytes] = lambda: text.read(size).encode("utf-8")   # noqa: E731
+    else:
+        read = lambda: buffered.read(size)                                      # noqa: E731
+    reading = _Ahead(path, read) if ahead else None
+    try:
+        yield iter(reading) if reading else _direct(path, read)
+    finally:
+        if reading:
+            reading.close()
+
+
+def _direct(path: Path, read: Callable[[], bytes]) -> Iterator[bytes]:
+    while chunk := _checked(path, read):
+        yield chunk
+
+
+def _checked(path: Path, read: Callable[[], bytes]) -> bytes:
+    try:
+        return read()
+    except ZIP_ERRORS:                   # includes a bad CRC, found when a member ends
+        raise InputError(f"{path}: {DAMAGED}") from None
+
+
+class _Ahead:
+    """The chunks of `read`, the first read at once, the rest by a thread kept at most AHEAD
+    chunks ahead; an error in the thread is raised where its chunk would have come."""
+
+    def __init__(self, path: Path, read: Callable[[], bytes]):
+        self._path, self._read = path, read
+        self._queue: queue.Queue[bytes | Exception] = queue.Queue(AHEAD)
+        self._stop = False
+        self._thread: threading.Thread | None = None
+
+    def __iter__(self) -> Iterator[bytes]:
+        chunk = _checked(self._path, self._read)
+        if not chunk:
+            return
+        yield chunk
+        self._thread = threading.Thread(target=self._run, name="itbs-geno-read", daemon=True)
+        self._thread.start()
+        while True:
+            item = self._queue.get()
+            if isinstance(item, Exception):
+                raise item
+            if not item:
+                return
+            yield item
+
+    def _run(self) -> None:
+        end: bytes | Exception = RuntimeError("the reading thread stopped")   # replaced unless it dies
+        try:
+            while not self._stop and (chunk := _checked(self._path, self._read)):
+                self._queue.put(chunk)
+            end = b""
+        except Exception as err:  # noqa: BLE001 - handed to the reader, raised where its chunk would come
+            end = err
+        finally:
+            self._queue.put(end)         # the end of the chunks, or why they stopped
+
+    def close(self) -> None:
+        """Stop the thread before the file it reads is closed."""
+        self._stop = True
+        while self._thread and self._thread.is_alive():
+            try:
+                self._queue.get(timeout=0.01)     # make room for a put the thread is waiting on
+            except queue.Empty:
+                pass
+        if self._thread:
+            self._thread.join()
