@@ -21,6 +21,7 @@ from itbs_geno.person_plan import profile_steps
 from itbs_geno.plan import prioritise
 from itbs_geno.profile import person as make_person
 from itbs_geno.sources import claimants, detect
+from itbs_geno.sources._ahead import in_background
 from itbs_geno.sources.opener import open_text
 from itbs_geno.sources.reader import Read, Wanted
 
@@ -97,17 +98,20 @@ def call_file(path: Path, panel: Panel, assume_ref: bool = False) -> list[tuple[
     """Each sample's name, the file's Source and the sample's calls at every panel marker. Every
     reader answers the same protocol (sources/reader.py), so nothing here depends on which one."""
     with open_text(path, claims=lambda head: bool(claimants(head))) as opened:
+        # Hashed on a second core while the file is read (started once the opener has checked that the
+        # path is a regular file: opening a FIFO would block the thread).
+        sha256 = in_background(lambda: _sha256(path))
         reader = detect(path, opened.head, opened.refusal)
         found = reader.read(path, opened, Wanted.from_panel(panel))
     assume_ref = assume_ref and found.variant_only
-    source = _source(path, found, (ASSUME_REF_WARNING,) if assume_ref else ())
+    source = _source(path, found, sha256(), (ASSUME_REF_WARNING,) if assume_ref else ())
     return [(sample, source, call_panel(panel, found.rows[sample], source.build, source.strand, assume_ref))
             for sample in found.samples]
 
 
-def _source(path: Path, found: Read, warnings: tuple[str, ...]) -> Source:
+def _source(path: Path, found: Read, sha256: str, warnings: tuple[str, ...]) -> Source:
     return Source(str(path), path.name, found.format, found.label, found.compression, found.member, found.build,
-                  found.build_basis, _sha256(path), found.variants, found.no_calls, found.layout, found.strand,
+                  found.build_basis, sha256, found.variants, found.no_calls, found.layout, found.strand,
                   found.samples, found.index, found.warnings + warnings)
 
 

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from itbs_geno.errors import InputError
 from itbs_geno.sources.zipped import ZIP_ERRORS, Binary
@@ -19,6 +20,7 @@ from itbs_geno.sources.zipped import ZIP_ERRORS, Binary
 DAMAGED = "the compressed data is truncated or damaged; download it again"
 UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
 AHEAD = 4                                # chunks read ahead at most: a few MiB, whatever the file
+T = TypeVar("T")
 
 
 @contextmanager
@@ -102,3 +104,27 @@ class _Ahead:
                 pass
         if self._thread:
             self._thread.join()
+
+
+def in_background(work: Callable[[], T]) -> Callable[[], T]:
+    """Start `work` on a thread (the SHA-256 of the input, while the file is read and scanned); the
+    function returned waits for its result, or raises its error."""
+    outcome: list[tuple[T | None, BaseException | None]] = []
+
+    def run() -> None:
+        try:
+            outcome.append((work(), None))
+        except BaseException as err:  # noqa: BLE001 - raised by the caller, in its own thread
+            outcome.append((None, err))
+
+    thread = threading.Thread(target=run, name="itbs-geno-background", daemon=True)
+    thread.start()
+
+    def result() -> T:
+        thread.join()
+        value, error = outcome[0]
+        if error is not None:
+            raise error
+        return value  # type: ignore[return-value]
+
+    return result

@@ -1,5 +1,6 @@
 """Vendor zips: the archive checked before zipfile trusts it, the member that holds the data
-chosen, and members read whatever their method (Deflate64 through inflate64)."""
+chosen, and members read whatever their method (Deflate through python-isal or zlib, Deflate64
+through inflate64)."""
 
 import io
 import lzma
@@ -59,8 +60,10 @@ def _check_directory_size(path: Path) -> None:
 @contextmanager
 def open_member(path: Path, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> Iterator[Binary]:
     try:
+        if member.compress_type == zipfile.ZIP_DEFLATED:
+            archive.open(member).close()     # zipfile's own checks of the entry (local header, overlaps)
         # typeshed says ZipFile.open gives IO[bytes]; for reading it is a ZipExtFile (a BufferedIOBase)
-        raw: Binary = (_Deflate64(path, member) if member.compress_type == DEFLATE64
+        raw: Binary = (_Inflated(path, member) if member.compress_type in (DEFLATE64, zipfile.ZIP_DEFLATED)
                        else cast(zipfile.ZipExtFile, archive.open(member)))
     except ZIP_ERRORS:
         raise InputError(f"{path}: the zip archive is truncated or damaged; download it again") from None
@@ -68,13 +71,15 @@ def open_member(path: Path, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -
         yield raw
 
 
-class _Deflate64(io.RawIOBase):
-    """A Deflate64 member (Windows Explorer zips big files this way; zipfile cannot read it), inflated
-    with inflate64 and checked like zipfile checks its own: the local header, the size, the CRC-32."""
+class _Inflated(io.RawIOBase):
+    """A deflated member, inflated here rather than by zipfile: by python-isal when installed (three
+    times as fast as zlib, and it lets go of the interpreter lock, so the reading thread of
+    sources/_ahead.py inflates beside the scan), else by zlib; or a Deflate64 member (Windows
+    Explorer zips big files so; zipfile cannot read it) by inflate64. Each is checked as zipfile
+    checks its own: the local header, the size, the CRC-32."""
 
     def __init__(self, path: Path, member: zipfile.ZipInfo):
-        import inflate64  # only needed for this rare method
-
+        self._inflate, self._crc32, self._errors = _inflater(member.compress_type)
         self._file = open(path, "rb")                  # noqa: SIM115 (kept open until close())
         try:
             self._file.seek(member.header_offset)
@@ -90,7 +95,6 @@ class _Deflate64(io.RawIOBase):
         except BaseException:
             self._file.close()
             raise
-        self._inflater = inflate64.Inflater()
         self._compressed_left, self._size, self._expected_crc = member.compress_size, member.file_size, member.CRC
         self._out, self._crc, self._pending, self._at = 0, 0, b"", 0
 
@@ -108,13 +112,13 @@ class _Deflate64(io.RawIOBase):
                 raise zipfile.BadZipFile("truncated member")
             self._compressed_left -= len(data)
             try:
-                self._pending, self._at = self._inflater.inflate(data), 0
-            except ValueError:
-                raise zipfile.BadZipFile("bad Deflate64 data") from None
+                self._pending, self._at = self._inflate(data), 0
+            except self._errors:
+                raise zipfile.BadZipFile("bad deflated data") from None
             self._out += len(self._pending)
             if self._out > self._size:
                 raise zipfile.BadZipFile("more data than the directory declares")
-            self._crc = zlib.crc32(self._pending, self._crc)
+            self._crc = self._crc32(self._pending, self._crc)
         taken = min(len(buffer), len(self._pending) - self._at)
         buffer[:taken] = self._pending[self._at:self._at + taken]
         self._at += taken
@@ -123,6 +127,22 @@ class _Deflate64(io.RawIOBase):
     def close(self) -> None:
         self._file.close()
         super().close()
+
+
+def _inflater(method: int) -> tuple[Callable[[bytes], bytes], Callable[[bytes, int], int], tuple[type[Exception], ...]]:
+    """What inflates one piece of a member after another, the CRC-32 to check it with, and what the
+    inflater raises on damaged data."""
+    if method == DEFLATE64:
+        import inflate64  # only needed for this rare method
+
+        return inflate64.Inflater().inflate, zlib.crc32, (ValueError,)
+    try:
+        from isal import isal_zlib
+    except ImportError:                  # no wheel for this platform (pyproject.toml): zlib inflates the same
+        return zlib.decompressobj(-zlib.MAX_WBITS).decompress, zlib.crc32, (zlib.error,)
+    # (the stubs declare isal_zlib.error an instance; it is the class IsalError)
+    return (isal_zlib.decompressobj(-zlib.MAX_WBITS).decompress, isal_zlib.crc32,
+            (cast(type[Exception], isal_zlib.error),))
 
 
 def candidates(path: Path, archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
