@@ -18,6 +18,7 @@ from itbs_geno.errors import InputError
 from itbs_geno.sources.zipped import ZIP_ERRORS, Binary
 
 DAMAGED = "the compressed data is truncated or damaged; download it again"
+UTF8_MARK = b"\xef\xbb\xbf"
 UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
 AHEAD = 4                                # chunks read ahead at most: a few MiB, whatever the file
 T = TypeVar("T")
@@ -25,14 +26,17 @@ T = TypeVar("T")
 
 @contextmanager
 def chunks(path: Path, raw: Binary, size: int, ahead: bool) -> Iterator[Iterator[bytes]]:
-    """The bytes of `raw` in chunks of `size`, as UTF-8 (a UTF-16 file is decoded and encoded
-    again); with `ahead`, read on a second thread. A decompression failure is one InputError."""
+    """The bytes of `raw` in chunks of `size`, as UTF-8 without a byte-order mark (a UTF-16 file is
+    decoded and encoded again); with `ahead`, read on a second thread. A decompression failure is
+    one InputError."""
     buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)
     try:
-        utf16 = buffered.peek(2)[:2] in UTF16_MARKS
+        mark = buffered.peek(3)[:3]
+        if mark == UTF8_MARK:
+            buffered.read(3)
     except ZIP_ERRORS:                   # a small member is read whole here, CRC check included
         raise InputError(f"{path}: {DAMAGED}") from None
-    if utf16:
+    if mark[:2] in UTF16_MARKS:
         # newline=None turns CRLF and lone CR into "\n"; undecodable bytes must not stop us.
         text = io.TextIOWrapper(buffered, encoding="utf-16", errors="replace", newline=None)
         read: Callable[[], bytes] = lambda: text.read(size).encode("utf-8")   # noqa: E731

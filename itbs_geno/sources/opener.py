@@ -33,7 +33,6 @@ MIN_LINE_AVERAGE = 8
 LINE_SLACK = 10_000                      # a few thousand blank lines at the end of a small file are fine
 GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
-UTF8_MARK = b"\xef\xbb\xbf"
 @dataclass
 class Opened:
     compression: str                     # "none", "gzip" or "zip"
@@ -183,11 +182,11 @@ def _raise(refusal: InputError) -> Iterator[bytes]:
 
 def _split_blocks(path: Path, parts: Iterator[bytes], limit: int) -> Iterator[bytes]:
     """Whole lines in blocks of about CHUNK bytes, each line ending in "\n" (CRLF and lone CR made
-    "\n", a UTF-8 byte-order mark removed), so a file that is one endless line, or a compression
+    "\n"), so a file that is one endless line, or a compression
     bomb, is refused before it can fill memory or take minutes."""
     pending, total, cr = b"", 0, b""
-    for number, part in enumerate(parts):
-        chunk = cr + (part if number else part.removeprefix(UTF8_MARK))
+    for part in parts:
+        chunk = cr + part
         cr = chunk[-1:] if chunk.endswith(b"\r") else b""    # its "\n" may start the next part
         if b"\r" in chunk:
             chunk = chunk[:len(chunk) - len(cr)].replace(b"\r\n", b"\n").replace(b"\r", b"\n")
