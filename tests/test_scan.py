@@ -145,11 +145,33 @@ def test_an_ordinary_block_is_scanned_and_finds_its_panel_rows(panel):
     "# a comment", "", "rs5\t1\t100", "rs5\t1\t100\tAG\tx", "rs5\t1\t\t100\tAG", "rs5 1 100 AG", "rs5\t1\t100\tAG\r",
     "rs5,rs6\t1\t100\tAG", "rsid\tchromosome\tposition\tgenotype", "ID\t1\tX\tAG", "rs5\t1\t100\tNN", "rs5\t1\t100\tAé",
     "\trs5\t1\t100", "rs5\t1\t100\tAG\t",
+    # an empty field where the tab count is right: first, middle and last
+    "\t1\t100\tAG", "rs5\t\t100\tAG", "rs5\t1\t100\t",
 ])
 def test_an_unusual_row_sends_its_block_to_the_loop(panel, unusual):
     scan = BlockScan.for_layout(JOINED, panel.sites)
     assert scan is not None and scan.scan(block(ORDINARY_23)) is not None
     assert scan.scan(block([*ORDINARY_23[:2], unusual, *ORDINARY_23[2:]])) is None
+
+
+@pytest.mark.parametrize("where", ["first", "middle", "last"])
+def test_no_calls_are_counted_wherever_the_row_is(panel, where):
+    joined = ["rs9\t1\t5\t--", "rs9\t1\t5\t-", "rs9\t1\t5\t0", "rs9\t1\t5\t00", "rs9\t1\t50\tA-", "rs9\t1\t5\tA0",
+              "rs9\t1\t50\tAG", "rs9\t1\t5\t-0"]
+    pair = ["rs9\t1\t5\t0\t0", "rs9\t1\t5\t-\t--", "rs9\t1\t5\t00\t-", "rs9\t1\t5\tA\t0", "rs9\t1\t5\t0\tA",
+            "rs9\t1\t50\tA\tG", "rs9\t1\t50\t-0\t0"]
+    for layout, rows, no_calls in ((JOINED, joined, 4), (PAIR, pair, 3)):
+        scan = BlockScan.for_layout(layout, panel.sites)
+        ordinary = ORDINARY_23 if layout is JOINED else ["rs1\t1\t1000\tA\tG", "rs2\t2\t7\tC\tC"]
+        for row in rows:
+            at = {"first": 0, "middle": 1, "last": len(ordinary)}[where]
+            found = scan.scan(block([*ordinary[:at], row, *ordinary[at:]]))
+            tally = Tally()
+            list(read_rows(block([*ordinary[:at], row, *ordinary[at:]]).decode().splitlines(), panel.sites, tally,
+                           layout))
+            assert found is not None and found[:2] == (tally.variants, tally.no_calls), row
+        found = scan.scan(block(rows))
+        assert found is not None and found[1] == no_calls
 
 
 def test_layouts_the_scan_does_not_know_go_to_the_loop(panel):

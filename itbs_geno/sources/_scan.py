@@ -28,10 +28,10 @@ HEADER_IDS = frozenset({"rsid", "rs", "snp", "snpid", "snp_id", "name", "id", "m
 # What ordinary vendor rows are made of: rsIDs and 23andMe's i-numbers, chromosome numbers and
 # X/Y/MT, positions, bases, I/D indel calls, and the "--" / "0" no-calls.
 ORDINARY = b"0123456789rsiACGTDIXYM-"
-# Deleting these keeps the tabs and line ends, the zeros, and whatever is unusual: deleting the zeros
-# too then leaves the skeleton of an ordinary block, exactly its tabs and line ends.
-_ALL_BUT_ZERO = ORDINARY.replace(b"0", b"")
-_LINE_END_AS_TAB = bytes.maketrans(b"\n", b"\t")
+# Everything else (tabs and line ends, and whatever is unusual) is kept by deleting these, so the
+# skeleton of an ordinary block is exactly its tabs and line ends.
+_TAB = ord("\t")
+_NO_CALL_ENDS = frozenset(b"-0")                 # the last characters of the no-calls ORDINARY can spell
 # Header-row identifiers (the loop's HEADER_IDS) that can be spelt with ORDINARY letters only.
 HEADER_LIKE = ("rs", "rsiD", "rsID", "iD", "ID")
 _NO_CALLS = frozenset(text.encode() for text in NO_CALL_TEXT)
@@ -44,7 +44,11 @@ class BlockScan:
                  chromosomes: Iterable[str]) -> None:
         self.shape = b"\t" * (fields - 1) + b"\n"
         self.pair = pair                     # two allele columns (the last two), else one joined column
-        self.ids = re.compile(("\n" + either({*ids, *HEADER_LIKE}) + "\t").encode())
+        # At every line end, one pattern finds: the next row when its ID could be a panel site's (or a
+        # header's), a row that ends in "-" or "0" (it may be a no-call: few are, and each is looked
+        # at), and a field left empty at a row's end or start. No other line end matches.
+        ids = either({*ids, *HEADER_LIKE})
+        self.rows = re.compile(f"\n(?:(?<=[-0\t]\n)(?:{ids}\t)?|{ids}\t|\t)".encode())
         self.positions = re.compile(("\t" + either(chromosomes) + "\t" + either(positions) + "\t").encode())
 
     @classmethod
@@ -69,38 +73,28 @@ class BlockScan:
         `block` is whole lines of UTF-8, each ending in "\\n". The candidate lines are a superset of
         the panel rows (every line whose ID or chromosome and position could match); the caller runs
         the line loop on them alone, so which rows are kept is decided exactly as before."""
-        zeros = block.translate(None, _ALL_BUT_ZERO)
-        skeleton = zeros.translate(None, b"0")
+        skeleton = block.translate(None, ORDINARY)
         rows = len(skeleton) // len(self.shape)
         if skeleton != self.shape * rows:            # a row of another length, or an unusual character
             return None
-        if b"\t\t" in block.translate(_LINE_END_AS_TAB) or block[:1] == b"\t":
+        if b"\t\t" in block or block[:1] == b"\t":
             return None                              # an empty field: str.split() would see fewer fields
-        starts = {0}
-        starts.update(match.start() + 1 for match in self.ids.finditer(block))
+        starts, no_calls = {0}, 0
+        for match in self.rows.finditer(block):
+            at = match.start()                       # a line end; never the block's first byte (rows >= 8 bytes)
+            last = block[at - 1]
+            if last == _TAB or block[at + 1:at + 2] == b"\t":
+                return None                          # an empty field at the end of a row or the start of the next
+            if last in _NO_CALL_ENDS:
+                no_calls += self._no_call_row(block, at - 1)
+            if match.end() > at + 1:
+                starts.add(at + 1)                   # the next row's ID may be a panel site's
         starts.update(block.rfind(b"\n", 0, match.start()) + 1 for match in self.positions.finditer(block))
         # The block is ASCII now: every byte is ORDINARY, a tab or a line end.
         lines = [block[start:block.index(b"\n", start)].decode("ascii") for start in sorted(starts)] if rows else []
         if any(_header_row(line) for line in lines):
             return None
-        return rows, self._no_calls(block, b"0\n" in zeros), lines
-
-    def _no_calls(self, block: bytes, zero_ends: bool) -> int:
-        """Rows whose genotype column(s) are all no-call text. Such a row ends in "-" or "0": few do,
-        so each is looked at on its own. "-" is rare in a block, so finding each one is as fast as
-        memchr; "0" is in most positions, so "0\\n" is looked for only when the zeros kept by the
-        skeleton's first step show one (`zero_ends`), which a 23andMe file never has."""
-        count = 0
-        at = block.find(b"-")
-        while at >= 0:
-            if block[at + 1:at + 2] == b"\n":
-                count += self._no_call_row(block, at)
-            at = block.find(b"-", at + 1)
-        at = block.find(b"0\n") if zero_ends else -1
-        while at >= 0:
-            count += self._no_call_row(block, at)
-            at = block.find(b"0\n", at + 2)
-        return count
+        return rows, no_calls, lines
 
     def _no_call_row(self, block: bytes, end: int) -> bool:
         """Whether the row whose last field ends at `end` is a no-call."""
