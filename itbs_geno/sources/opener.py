@@ -182,8 +182,8 @@ def _raise(refusal: InputError) -> Iterator[bytes]:
 
 def _split_blocks(path: Path, parts: Iterator[bytes], limit: int) -> Iterator[bytes]:
     """Whole lines in blocks of about CHUNK bytes, each line ending in "\n" (CRLF and lone CR made
-    "\n"), so a file that is one endless line, or a compression
-    bomb, is refused before it can fill memory or take minutes."""
+    "\n"), so a file that is one endless line, or a compression bomb, is refused before it can fill
+    memory or take minutes."""
     pending, total, cr = b"", 0, b""
     for part in parts:
         chunk = cr + part
@@ -196,19 +196,20 @@ def _split_blocks(path: Path, parts: Iterator[bytes], limit: int) -> Iterator[by
                              f"genotype download gives (at most {MAX_TEXT // 1_000_000:,} MB, or {MAX_RATIO} times the "
                              f"compressed size); a damaged file or a compression bomb? Refusing it (set "
                              f"{MAX_TEXT_ENV} to raise the limit for a huge table)")
-        data = pending + chunk
-        if data.count(b"\n") + 1 > len(chunk) // MIN_LINE_AVERAGE + LINE_SLACK:
+        if chunk.count(b"\n") + 1 > len(chunk) // MIN_LINE_AVERAGE + LINE_SLACK:   # (`pending` has no "\n")
             if total == len(chunk):         # the first lines still tell a BCF (binary) by its magic
-                yield b"\n".join(data.split(b"\n", HEAD_LINES)[:HEAD_LINES]) + b"\n"
+                yield b"\n".join((pending + chunk).split(b"\n", HEAD_LINES)[:HEAD_LINES]) + b"\n"
             raise NotConsumerText(f"{path}: holds long runs of blank or near-empty lines, which no genotype "
                              f"download has (a damaged file or a compression bomb?); refusing it")
-        end = data.rfind(b"\n") + 1
-        pending = data[end:]
+        end = chunk.rfind(b"\n") + 1
+        # One copy of the chunk into the block (a memoryview slice copies nothing).
+        block = b"".join((pending, memoryview(chunk)[:end])) if end else b""
+        pending = chunk[end:] if end else pending + chunk
         if len(pending) > MAX_LINE and len(text(pending)) > MAX_LINE:
             raise NotConsumerText(f"{path}: has a line longer than {MAX_LINE >> 20} Mi characters, which no genotype "
                              f"file has; check that this is the right file")
         if end:
-            yield data[:end]
+            yield block
     if pending or cr:
         yield pending + b"\n"
 
