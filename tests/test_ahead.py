@@ -78,6 +78,7 @@ def damaged(tmp_path: Path) -> dict[str, Path]:
             ("gzip bad CRC", gz, lambda d: d[:-8] + bytes(4) + d[-4:]),
             ("gzip bad length", gz, lambda d: d[:-4] + b"\1\0\0\0"),
             ("gzip trailing garbage", gz, lambda d: d + b"garbage"),
+            ("gzip damaged deflate", gz, lambda d: d[:40] + b"\xff" * 64 + d[104:]),
             ("zip bad CRC", deflated, lambda d: _zip_crc(d, 0xDEADBEEF)),
             ("zip damaged deflate", deflated, lambda d: d[:60] + b"\xff" * 64 + d[124:])):
         out = tmp_path / (name.replace(" ", "_") + path.suffix)
@@ -96,7 +97,7 @@ def _zip_crc(data: bytes, crc: int) -> bytes:
 
 
 @pytest.mark.parametrize("name", ["gzip truncated", "gzip bad CRC", "gzip bad length", "gzip trailing garbage",
-                                  "zip bad CRC", "zip damaged deflate"])
+                                  "gzip damaged deflate", "zip bad CRC", "zip damaged deflate"])
 def test_damaged_containers_give_the_same_one_line_with_isal_and_zlib(tmp_path, monkeypatch, name):
     path = damaged(tmp_path)[name]
     monkeypatch.setattr(opener, "CHUNK", 4096)

@@ -8,11 +8,12 @@ reading the first lines of a VCF that its own reader then reads again, costs no 
 
 import io
 import queue
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from itbs_geno.errors import InputError
 from itbs_geno.sources.zipped import ZIP_ERRORS, Binary
@@ -30,11 +31,12 @@ def chunks(path: Path, raw: Binary, size: int, ahead: bool) -> Iterator[Iterator
     decoded and encoded again); with `ahead`, read on a second thread. A decompression failure is
     one InputError."""
     buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)
+    errors = damage_errors()
     try:
         mark = buffered.peek(3)[:3]
         if mark == UTF8_MARK:
             buffered.read(3)
-    except ZIP_ERRORS:                   # a small member is read whole here, CRC check included
+    except errors:                       # a small member is read whole here, CRC check included
         raise InputError(f"{path}: {DAMAGED}") from None
     if mark[:2] in UTF16_MARKS:
         # newline=None turns CRLF and lone CR into "\n"; undecodable bytes must not stop us.
@@ -42,23 +44,31 @@ def chunks(path: Path, raw: Binary, size: int, ahead: bool) -> Iterator[Iterator
         read: Callable[[], bytes] = lambda: text.read(size).encode("utf-8")   # noqa: E731
     else:
         read = lambda: buffered.read(size)                                      # noqa: E731
-    reading = _Ahead(path, read) if ahead else None
+    reading = _Ahead(path, read, errors) if ahead else None
     try:
-        yield iter(reading) if reading else _direct(path, read)
+        yield iter(reading) if reading else _direct(path, read, errors)
     finally:
         if reading:
             reading.close()
 
 
-def _direct(path: Path, read: Callable[[], bytes]) -> Iterator[bytes]:
-    while chunk := _checked(path, read):
+def damage_errors() -> tuple[type[BaseException], ...]:
+    """What reading a damaged download raises: ZIP_ERRORS, and python-isal's IsalError once its gzip
+    reader is in use (it raises that on bad deflate data, where gzip raises zlib.error)."""
+    isal = sys.modules.get("isal.isal_zlib")
+    # (the stubs declare isal_zlib.error an instance; it is the class IsalError)
+    return ZIP_ERRORS + ((cast(type[Exception], isal.error),) if isal else ())
+
+
+def _direct(path: Path, read: Callable[[], bytes], errors: tuple[type[BaseException], ...]) -> Iterator[bytes]:
+    while chunk := _checked(path, read, errors):
         yield chunk
 
 
-def _checked(path: Path, read: Callable[[], bytes]) -> bytes:
+def _checked(path: Path, read: Callable[[], bytes], errors: tuple[type[BaseException], ...]) -> bytes:
     try:
         return read()
-    except ZIP_ERRORS:                   # includes a bad CRC, found when a member ends
+    except errors:                       # includes a bad CRC, found when a member ends
         raise InputError(f"{path}: {DAMAGED}") from None
 
 
@@ -66,14 +76,14 @@ class _Ahead:
     """The chunks of `read`, the first read at once, the rest by a thread kept at most AHEAD
     chunks ahead; an error in the thread is raised where its chunk would have come."""
 
-    def __init__(self, path: Path, read: Callable[[], bytes]):
-        self._path, self._read = path, read
+    def __init__(self, path: Path, read: Callable[[], bytes], errors: tuple[type[BaseException], ...] = ZIP_ERRORS):
+        self._path, self._read, self._errors = path, read, errors
         self._queue: queue.Queue[bytes | Exception] = queue.Queue(AHEAD)
         self._stop = False
         self._thread: threading.Thread | None = None
 
     def __iter__(self) -> Iterator[bytes]:
-        chunk = _checked(self._path, self._read)
+        chunk = _checked(self._path, self._read, self._errors)
         if not chunk:
             return
         yield chunk
@@ -90,7 +100,7 @@ class _Ahead:
     def _run(self) -> None:
         end: bytes | Exception = RuntimeError("the reading thread stopped")   # replaced unless it dies
         try:
-            while not self._stop and (chunk := _checked(self._path, self._read)):
+            while not self._stop and (chunk := _checked(self._path, self._read, self._errors)):
                 self._queue.put(chunk)
             end = b""
         except Exception as err:  # noqa: BLE001 - handed to the reader, raised where its chunk would come
