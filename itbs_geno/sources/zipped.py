@@ -79,7 +79,7 @@ class _Inflated(io.RawIOBase):
     checks its own: the local header, the size, the CRC-32."""
 
     def __init__(self, path: Path, member: zipfile.ZipInfo):
-        self._inflate, self._crc32, self._errors = _inflater(member.compress_type)
+        self._inflate, self._piece, self._crc32, self._errors = _inflater(member.compress_type)
         self._file = open(path, "rb")                  # noqa: SIM115 (kept open until close())
         try:
             self._file.seek(member.header_offset)
@@ -96,53 +96,84 @@ class _Inflated(io.RawIOBase):
             self._file.close()
             raise
         self._compressed_left, self._size, self._expected_crc = member.compress_size, member.file_size, member.CRC
-        self._out, self._crc, self._pending, self._at = 0, 0, b"", 0
+        self._out, self._crc, self._pending, self._at, self._tail, self._full = 0, 0, b"", 0, b"", False
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer) -> int:
-        while self._at == len(self._pending):
-            if not self._compressed_left:
-                if self._out != self._size or self._crc != self._expected_crc:
-                    raise zipfile.BadZipFile("bad CRC-32 or size")
-                return 0
-            data = self._file.read(min(self._compressed_left, 1 << 14))   # <= ~16 MiB once inflated
-            if not data:
-                raise zipfile.BadZipFile("truncated member")
-            self._compressed_left -= len(data)
+        """Fill `buffer` whole when the member has that much left: few calls, so the reading thread of
+        sources/_ahead.py seldom needs the interpreter lock the scan holds."""
+        view = memoryview(buffer).cast("B")
+        filled = 0
+        while filled < len(view):
+            if self._at == len(self._pending) and not self._inflate_more(len(view) - filled):
+                break
+            taken = min(len(view) - filled, len(self._pending) - self._at)
+            view[filled:filled + taken] = self._pending[self._at:self._at + taken]
+            self._at += taken
+            filled += taken
+        return filled
+
+    def _inflate_more(self, most: int) -> bool:
+        """Inflate the next piece (at most `most` bytes of it); False at the member's checked end."""
+        while True:
+            if not self._tail and not self._full:     # (a full piece may have more output held back)
+                if not self._compressed_left:
+                    if self._out != self._size or self._crc != self._expected_crc:
+                        raise zipfile.BadZipFile("bad CRC-32 or size")
+                    return False
+                self._tail = self._file.read(min(self._compressed_left, self._piece))
+                if not self._tail:
+                    raise zipfile.BadZipFile("truncated member")
+                self._compressed_left -= len(self._tail)
             try:
-                self._pending, self._at = self._inflate(data), 0
+                self._pending, self._tail = self._inflate(self._tail, most)
             except self._errors:
                 raise zipfile.BadZipFile("bad deflated data") from None
+            self._at, self._full = 0, len(self._pending) == most
             self._out += len(self._pending)
             if self._out > self._size:
                 raise zipfile.BadZipFile("more data than the directory declares")
             self._crc = self._crc32(self._pending, self._crc)
-        taken = min(len(buffer), len(self._pending) - self._at)
-        buffer[:taken] = self._pending[self._at:self._at + taken]
-        self._at += taken
-        return taken
+            if self._pending:
+                return True
 
     def close(self) -> None:
         self._file.close()
         super().close()
 
 
-def _inflater(method: int) -> tuple[Callable[[bytes], bytes], Callable[[bytes, int], int], tuple[type[Exception], ...]]:
-    """What inflates one piece of a member after another, the CRC-32 to check it with, and what the
-    inflater raises on damaged data."""
+# inflate(compressed, at most this many bytes out) -> (bytes out, compressed input not used yet)
+Inflate = Callable[[bytes, int], tuple[bytes, bytes]]
+
+
+def _inflater(method: int) -> tuple[Inflate, int, Callable[[bytes, int], int], tuple[type[Exception], ...]]:
+    """What inflates a member piece by piece, how much compressed data to read at a time, the CRC-32
+    to check it with, and what the inflater raises on damaged data."""
     if method == DEFLATE64:
         import inflate64  # only needed for this rare method
 
-        return inflate64.Inflater().inflate, zlib.crc32, (ValueError,)
+        inflater = inflate64.Inflater()      # no bound on its output: small reads (<= ~16 MiB inflated)
+        return lambda data, most: (inflater.inflate(data), b""), 1 << 14, zlib.crc32, (ValueError,)
     try:
         from isal import isal_zlib
     except ImportError:                  # no wheel for this platform (pyproject.toml): zlib inflates the same
-        return zlib.decompressobj(-zlib.MAX_WBITS).decompress, zlib.crc32, (zlib.error,)
+        return _bounded(zlib.decompressobj(-zlib.MAX_WBITS)), 1 << 18, zlib.crc32, (zlib.error,)
     # (the stubs declare isal_zlib.error an instance; it is the class IsalError)
-    return (isal_zlib.decompressobj(-zlib.MAX_WBITS).decompress, isal_zlib.crc32,
+    return (_bounded(isal_zlib.decompressobj(-zlib.MAX_WBITS)), 1 << 18, isal_zlib.crc32,
             (cast(type[Exception], isal_zlib.error),))
+
+
+def _bounded(inflater) -> Inflate:
+    """zlib's (or python-isal's) decompressobj with its output bounded. Data after the end of the
+    Deflate stream is dropped, as zipfile drops it (zlib would hand it back as unconsumed forever)."""
+    def inflate(data: bytes, most: int) -> tuple[bytes, bytes]:
+        if inflater.eof:
+            return b"", b""
+        out = inflater.decompress(data, most)
+        return out, b"" if inflater.eof else inflater.unconsumed_tail
+    return inflate
 
 
 def candidates(path: Path, archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
