@@ -5,7 +5,7 @@ Inputs are generated on demand into WORKDIR (reused when present, never committe
 Each measurement alternates ours and the baseline, repeats, and takes the median; peak
 RSS comes from GNU time. Targets are ratios measured in the same run (README: "Speed").
 
-usage: python benchmarks/suite.py [--workdir DIR] [--repeats 3] [--quick] [--only consumer|vcf|startup]
+usage: python benchmarks/suite.py [--workdir DIR] [--repeats 3] [--quick]
 """
 
 import argparse
@@ -162,10 +162,7 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "itbs-geno-bench")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="tiny inputs: checks that the suite runs")
-    parser.add_argument("--only", choices=("consumer", "vcf", "startup"),
-                        help="only these rows: the consumer files, the VCFs and cohorts, or start-up and report")
     args = parser.parse_args()
-    wanted = {args.only} if args.only else {"consumer", "vcf", "startup"}
     args.workdir.mkdir(parents=True, exist_ok=True)
     # pip compiles a package's modules when it installs it; do the same, so start-up is measured as a
     # user sees it (this machine sets PYTHONDONTWRITEBYTECODE, which would compile them on every run).
@@ -184,7 +181,7 @@ def main() -> None:
                     f"| {ours_s / base_s:.2f}× | {rss:.0f} MB | {target} |")
 
     grep = f"grep -F -w -f {ids}"
-    for name in ("23andme_v5", "23andme_v3", "ancestry") if "consumer" in wanted else ():
+    for name in ("23andme_v5", "23andme_v3", "ancestry"):
         txt = inputs[name]
         ours = [*ITBS, "call", "--json"]
         row(f"{name} .txt", txt, "grep", *compare([*ours, str(txt)], f"{grep} {txt}", args.repeats), "≤ 3× grep")
@@ -198,29 +195,27 @@ def main() -> None:
             *compare([*ours, str(inputs[f"{name}.gz"])], f"zcat {inputs[name + '.gz']} | {grep}", args.repeats),
             "≤ 1.3×")
     v5 = inputs["23andme_v5"]
-    if "consumer" in wanted and importlib.util.find_spec("pandas"):
+    if importlib.util.find_spec("pandas"):
         pandas = (f"{sys.executable} -c \"import pandas as pd; "
                   f"pd.read_csv('{v5}', sep='\\t', comment='#', header=None, dtype=str)\"")
         row("23andme_v5 .txt", v5, "pandas.read_csv",
             *compare([*ITBS, "call", "--json", str(v5)], pandas, args.repeats), "faster")
-    if "consumer" in wanted and importlib.util.find_spec("snps"):
+    if importlib.util.find_spec("snps"):
         snps = f"{sys.executable} -c \"import snps; snps.SNPs('{v5}')\""
         row("23andme_v5 .txt", v5, "snps.SNPs",
             *compare([*ITBS, "call", "--json", str(v5)], snps, args.repeats), "faster")
     for label, key, baseline, target in (("WGS VCF, bgzip + .tbi", "wgs_tbi", None, "≤ 0.3 s end to end"),
                                          ("WGS VCF, bgzip, no index", "wgs_bgzip", "zcat > /dev/null", "≤ 1.5× zcat"),
-                                         ("WGS VCF, plain gzip", "wgs_gzip", "zcat > /dev/null", "≤ 1.5× zcat")
-                                         ) if "vcf" in wanted else ():
+                                         ("WGS VCF, plain gzip", "wgs_gzip", "zcat > /dev/null", "≤ 1.5× zcat")):
         path = inputs[key]
         base = f"zcat {path} > /dev/null" if baseline else f"{sys.executable} -c pass"
         row(label, path, baseline or "python -c pass",
             *compare([*ITBS, "call", "--json", str(path)], base, args.repeats), target)
     squad = inputs["squad"]
-    if "vcf" in wanted:
-        row("2,500-sample VCF (all samples)", squad, "python -c pass",
-            *compare([*ITBS, "call", "--json", str(squad)], f"{sys.executable} -c pass", args.repeats), "≤ 2 s")
+    row("2,500-sample VCF (all samples)", squad, "python -c pass",
+        *compare([*ITBS, "call", "--json", str(squad)], f"{sys.executable} -c pass", args.repeats), "≤ 2 s")
     has_snps = importlib.util.find_spec("snps") is not None
-    for name, samples, build in COHORTS if "vcf" in wanted else ():
+    for name, samples, build in COHORTS:
         for key, how in ((name, "bgzip + .tbi"), (f"{name}_noindex", "bgzip, no index")):
             path = inputs[key]
             label = f"1000G-shaped {build}, {samples // (10 if args.quick else 1):,} samples, {how}"
@@ -232,26 +227,24 @@ def main() -> None:
                 row(label, path, "python -c pass (snps is not installed)",
                     *compare([*ITBS, "call", "--json", str(path)], f"{sys.executable} -c pass", args.repeats),
                     "faster than snps, ≤ 80 MB")
-    if "startup" in wanted:
-        tiny_s, pass_s, tiny_rss = compare([*ITBS, "call", str(inputs["tiny"])], f"{sys.executable} -c pass",
-                                           args.repeats)
-        rows.append(f"| itbs-geno call, 5-row file | | {tiny_s:.3f} s | python -c pass | {pass_s:.3f} s "
-                    f"| {tiny_s / pass_s:.2f}× | {tiny_rss:.0f} MB | start-up |")
-        with tempfile.TemporaryDirectory() as tmp:
-            report = [*ITBS, "report", str(v5), "-o", str(Path(tmp) / "r.html")]
-            ours_report, ours_call, _ = compare(report, " ".join([*ITBS, "call", "--json", str(v5), "> /dev/null"]),
-                                                args.repeats)
-        rows.append(f"| report over call (23andme_v5) | | {ours_report - ours_call:+.3f} s | call | {ours_call:.3f} s "
-                    f"| | | ≤ +60 ms |")
-        help_s, pass_s, help_rss = compare([*ITBS, "--help"], f"{sys.executable} -c pass", args.repeats)
-        rows.append(f"| itbs-geno --help | | {help_s:.3f} s | python -c pass | {pass_s:.3f} s | {help_s / pass_s:.2f}× "
-                    f"| {help_rss:.0f} MB | ≤ 120 ms |")
-    same = "consumer" not in wanted or call_json(inputs["shuffled"]) == call_json(v5)
+    tiny_s, pass_s, tiny_rss = compare([*ITBS, "call", str(inputs["tiny"])], f"{sys.executable} -c pass",
+                                       args.repeats)
+    rows.append(f"| itbs-geno call, 5-row file | | {tiny_s:.3f} s | python -c pass | {pass_s:.3f} s "
+                f"| {tiny_s / pass_s:.2f}× | {tiny_rss:.0f} MB | start-up |")
+    with tempfile.TemporaryDirectory() as tmp:
+        report = [*ITBS, "report", str(v5), "-o", str(Path(tmp) / "r.html")]
+        ours_report, ours_call, _ = compare(report, " ".join([*ITBS, "call", "--json", str(v5), "> /dev/null"]),
+                                            args.repeats)
+    rows.append(f"| report over call (23andme_v5) | | {ours_report - ours_call:+.3f} s | call | {ours_call:.3f} s "
+                f"| | | ≤ +60 ms |")
+    help_s, pass_s, help_rss = compare([*ITBS, "--help"], f"{sys.executable} -c pass", args.repeats)
+    rows.append(f"| itbs-geno --help | | {help_s:.3f} s | python -c pass | {pass_s:.3f} s | {help_s / pass_s:.2f}× "
+                f"| {help_rss:.0f} MB | ≤ 120 ms |")
+    same = call_json(inputs["shuffled"]) == call_json(v5)
     print("| input | size | itbs-geno call --json | baseline | baseline time | ratio | peak RSS | target |")
     print("|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))
-    if "consumer" in wanted:
-        print(f"\nLines shuffled out of vendor order give the same calls: {'yes' if same else 'NO'}")
+    print(f"\nLines shuffled out of vendor order give the same calls: {'yes' if same else 'NO'}")
     if not same:
         sys.exit(1)
 
