@@ -6,23 +6,26 @@ import datetime as dt
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from itbs_geno import labs
 from itbs_geno.calling import ASSUME_REF_WARNING, call_panel, with_outside_calls
 from itbs_geno.errors import InputError
 from itbs_geno.interpret import interpret
 from itbs_geno.knowledge import Knowledge, load_knowledge
-from itbs_geno.labs import LabRow
-from itbs_geno.merge import merge
-from itbs_geno.model import Call, Profile, SampleResult, Source
-from itbs_geno.panel import Panel
+from itbs_geno.model import BiomarkerResult, Call, Profile, SampleResult, Source
+from itbs_geno.panel_model import Panel
 from itbs_geno.person_input import PersonInput, compare
 from itbs_geno.person_plan import profile_steps
 from itbs_geno.plan import prioritise
-from itbs_geno.profile import person as make_person
 from itbs_geno.sources import claimants, detect
 from itbs_geno.sources.opener import open_text
 from itbs_geno.sources.reader import Read, Wanted
+
+if TYPE_CHECKING:
+    from itbs_geno.labs import LabRow
+
+# Lab sheets, profiles and merging several files are imported where they are used: a plain
+# `call` of one file never needs them, and every module imported costs start-up time.
 
 
 def analyse(path: str | Path, knowledge: Knowledge | None = None, *, assume_ref: bool = False,
@@ -34,7 +37,7 @@ def analyse(path: str | Path, knowledge: Knowledge | None = None, *, assume_ref:
     and what changed since a previous report."""
     knowledge = knowledge or load_knowledge()
     person = person or PersonInput()
-    rows = labs.read_sheet(lab_sheet, knowledge.labs) if lab_sheet else []   # a bad sheet fails before the slow read
+    rows = _read_sheet(lab_sheet, knowledge) if lab_sheet else []     # a bad sheet fails before the slow read
     extras = person.load(knowledge.genes)                                    # so do the person's own files
     results = select(read_calls(path, knowledge.genes, assume_ref, person.also), sample)
     if person.asks_for_one and len(results) > 1:
@@ -44,6 +47,8 @@ def analyse(path: str | Path, knowledge: Knowledge | None = None, *, assume_ref:
         results = [dataclasses.replace(r, findings=interpret(knowledge.genes, with_outside_calls(
             [f.call for f in r.findings], extras.outside))) for r in results]
     if lab_sheet:
+        from itbs_geno import labs
+
         people = labs.match(rows, [{r.sample} for r in results], lab_sheet, alone=len(results) == 1)
     else:
         people = [[] for _ in results]
@@ -54,16 +59,30 @@ def analyse(path: str | Path, knowledge: Knowledge | None = None, *, assume_ref:
     return finished
 
 
-def finish(result: SampleResult, knowledge: Knowledge, lab_rows: list[LabRow], profile: Profile | None = None,
+def finish(result: SampleResult, knowledge: Knowledge, lab_rows: "list[LabRow]", profile: Profile | None = None,
            today: dt.date | None = None) -> SampleResult:
     """The result with its lab results judged (by the person's sex, when known) and the plan that
     joins them with the genes, the person's own risk factors first."""
-    biomarkers = labs.judge(lab_rows, knowledge.labs, profile.sex if profile else None)
-    who = make_person(profile, today or dt.date.today()) if profile else None
+    biomarkers: tuple[BiomarkerResult, ...] = ()
+    if lab_rows:
+        from itbs_geno.labs import judge
+
+        biomarkers = judge(lab_rows, knowledge.labs, profile.sex if profile else None)
+    who = None
+    if profile:
+        from itbs_geno.profile import person as make_person
+
+        who = make_person(profile, today or dt.date.today())
     # Under 18, genetic results must not shape training (Webborn et al. 2015): no gene sets a step.
     genetic = () if who and who.minor else result.findings
     plan = prioritise(knowledge, genetic, biomarkers, profile_steps(profile, knowledge.genes))
     return dataclasses.replace(result, biomarkers=biomarkers, plan=plan, person=who)
+
+
+def _read_sheet(lab_sheet: Path, knowledge: Knowledge) -> "list[LabRow]":
+    from itbs_geno import labs
+
+    return labs.read_sheet(lab_sheet, knowledge.labs)
 
 
 def select(results: list[SampleResult], sample: str | None) -> list[SampleResult]:
@@ -88,6 +107,8 @@ def read_calls(path: str | Path, panel: Panel, assume_ref: bool = False,
         if len(found) != 1:
             raise InputError(f"{found[0][1].path}: holds {len(found)} samples; several files are merged only "
                              f"when each holds one person")
+    from itbs_geno.merge import merge
+
     sample, source, _ = people[0]
     merged = merge([(f[0][1], f[0][2]) for f in files])
     return [SampleResult(sample, source, interpret(panel, merged), sources=tuple(f[0][1] for f in files))]
