@@ -37,7 +37,7 @@ def load_pysam(path: Path) -> Any:
 class SampleCall:
     gt: tuple[int | None, ...] | None    # allele indexes; None when the record has no GT field
     phased: bool
-    quality: dict[str, Any]              # GQ and DP, where the file gives them
+    quality: tuple[tuple[str, Any], ...]  # (key, value) for GQ and DP, where the file gives them
 
 
 @dataclass(frozen=True)
@@ -56,12 +56,15 @@ class Record:
 
 
 def copy_record(record: Any) -> Record:
-    """A pysam VariantRecord as a plain value (every sample decoded now, while the file is open)."""
+    """A pysam VariantRecord as a plain value (every sample decoded now, while the file is open).
+    Samples with the same call share one SampleCall: a cohort of thousands has a handful per record."""
     samples = {}
+    shared: dict[SampleCall, SampleCall] = {}
     for name, call in record.samples.items():
         gt = tuple(call["GT"] or ()) if "GT" in call else None
-        quality = {key: call[key] for key in ("GQ", "DP") if key in call and call[key] is not None}
-        samples[name] = SampleCall(gt, bool(call.phased), quality)
+        quality = tuple((key, call[key]) for key in ("GQ", "DP") if key in call and call[key] is not None)
+        decoded = SampleCall(gt, bool(call.phased), quality)
+        samples[name] = shared.setdefault(decoded, decoded)
     return Record(record.contig, record.pos, record.start, record.stop, record.id, record.ref,
                   tuple(record.alts) if record.alts else None, tuple(record.alleles), tuple(record.filter),
                   samples)
