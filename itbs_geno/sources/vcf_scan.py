@@ -86,7 +86,8 @@ def _pieces(header: bytes, lines: list[bytes]) -> Iterator[bytes]:
 
 def _first_lines(block: bytes, count: int) -> list[bytes]:
     """The block's first `count` lines (without copying the rest of the block, as split would)."""
-    lines, start = [], 0
+    lines: list[bytes] = []
+    start = 0
     while len(lines) < count and start < len(block):
         end = block.find(b"\n", start)
         end = len(block) if end < 0 else end
