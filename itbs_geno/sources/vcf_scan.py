@@ -23,6 +23,7 @@ from itbs_geno.errors import InputError
 from itbs_geno.sources.vcf_sites import Target
 
 BLOCK = 4 << 20
+READ = 4 << 20        # compressed bytes read at a time
 CHECKED = 1000        # the first records always go to pysam too, so a malformed file is still caught
 
 
@@ -97,10 +98,12 @@ def _first_lines(block: bytes, count: int) -> list[bytes]:
 
 
 def check_header(path: Path, compression: str) -> None:
-    """Read the header with the limits above, before htslib reads it for the indexed path."""
+    """Read the header with the limits above, before htslib reads it for the indexed path: in
+    small blocks, as the header is all htslib reads before it seeks (a whole block of a genome's
+    records would cost 60 ms)."""
     header: list[bytes] = []
     try:
-        for block in _blocks(path, compression):
+        for block in _blocks(path, compression, min(SMALL, BLOCK), read=SMALL):
             if _take_header(path, block, header):
                 check_samples(path, len(_columns(header)) - 9)
                 return                             # the first record: the header has ended
@@ -166,22 +169,24 @@ def _last_line(data: bytes) -> bytes:
     return data[data.rfind(b"\n", 0, len(data) - 1) + 1: -1]
 
 
-def _plain(path: Path) -> Iterator[bytes]:
+def _plain(path: Path, size: int | None = None) -> Iterator[bytes]:
     with open(path, "rb") as fh:
-        while chunk := fh.read(BLOCK):
+        while chunk := fh.read(size or BLOCK):
             yield chunk
 
 
-def _gunzipped(path: Path, start: int = 0, read: int = BLOCK) -> Iterator[bytes]:
-    """Decompressed chunks of a gzip or BGZF file (BGZF is many gzip members back to back),
-    from the member at `start`. zlib directly: the gzip module's buffering costs as much again."""
+def _gunzipped(path: Path, start: int = 0, read: int = READ, most: int | None = None) -> Iterator[bytes]:
+    """Decompressed chunks (at most `most` bytes each, BLOCK by default) of a gzip or BGZF file
+    (BGZF is many gzip members back to back), read `read` bytes at a time from the member at
+    `start`. zlib directly: the gzip module's buffering costs as much again."""
+    most = most or BLOCK
     inflater, in_member = zlib.decompressobj(zlib.MAX_WBITS | 16), False
     with open(path, "rb") as fh:
         fh.seek(start)
         while raw := fh.read(read):
             while raw:
                 in_member = True
-                yield inflater.decompress(raw, BLOCK)      # bounded: a plain gzip is one huge member
+                yield inflater.decompress(raw, most)       # bounded: a plain gzip is one huge member
                 raw = inflater.unconsumed_tail
                 if inflater.eof:               # the next member starts in the leftover bytes
                     raw, in_member = inflater.unused_data, False
@@ -226,22 +231,24 @@ def _refuse_long(path: Path, length: int) -> None:
                          f"record; the file is damaged or not a VCF, check it")
 
 
-def _blocks(path: Path, compression: str) -> Iterator[bytes]:
-    """Blocks of whole lines, each ending in a newline (CRLF turned into LF). A line longer than
+def _blocks(path: Path, compression: str, size: int | None = None, read: int = READ) -> Iterator[bytes]:
+    """Blocks of whole lines (of at least `size` bytes, BLOCK by default, but the last), each ending
+    in a newline (CRLF turned into LF), from a file read `read` bytes at a time. A line longer than
     MAX_LINE, or a NUL byte (never in VCF text), is refused as soon as it is seen."""
-    chunks = _gunzipped(path) if compression in ("gzip", "bgzf") else _plain(path)
-    pending, size, tail = [], 0, 0             # tail: the bytes after the last newline
+    size = size or BLOCK
+    chunks = _gunzipped(path, read=read, most=size) if compression in ("gzip", "bgzf") else _plain(path, size)
+    pending, length, tail = [], 0, 0           # tail: the bytes after the last newline
     for chunk in chunks:
         _refuse_junk(path, chunk)
         pending.append(chunk)
-        size += len(chunk)
+        length += len(chunk)
         newline = chunk.rfind(b"\n")
         tail = tail + len(chunk) if newline < 0 else len(chunk) - newline - 1
         _refuse_long(path, tail)
-        if size < BLOCK or newline < 0:
+        if length < size or newline < 0:
             continue
         data = b"".join(pending)
-        pending, size = [data[len(data) - tail:]], tail
+        pending, length = [data[len(data) - tail:]], tail
         yield _lf(data[: len(data) - tail])
     data = b"".join(pending)
     if data.strip():
