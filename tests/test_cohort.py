@@ -5,6 +5,7 @@ answer: each sample's answer in a cohort is its answer read alone, and the text 
 import datetime as dt
 import json
 
+import pysam
 import pytest
 from click.testing import CliRunner
 
@@ -15,7 +16,7 @@ from itbs_geno.errors import InputError
 from itbs_geno.interpret import interpret
 from itbs_geno.model import SampleResult, Status
 from itbs_geno.result_json import as_json
-from itbs_geno.sources import vcf
+from itbs_geno.sources import vcf, vcf_pysam
 from itbs_geno.sources.opener import open_text
 from itbs_geno.sources.reader import Wanted
 
@@ -132,3 +133,33 @@ def test_bad_input_fails_before_the_first_result_is_written(tmp_path, knowledge)
     assert refused.exit_code == 2 and refused.stdout == ""
     chosen = json.loads(CliRunner().invoke(cli, ["call", "--json", str(path), "--sample", "Zoë"]).stdout)
     assert [r["sample"] for r in chosen] == ["Zoë"]
+
+
+ODD_COLUMNS = [".", "./.", ".|.", "0", "1", "0/1", "0|1", "1|0", "./1", "0/.", "0/1:.:.", "0/1:99", "0/1:99:7",
+               "0/1:99:.", ".:99:7", "0/1/2", "1/2", "0|1|1", "1|0:5:3", "0/0:99:30", "0/0:099:30", ".:.:.",
+               "0/1:5", "2|.", ".|2", "0|1:99:7"]
+
+
+@pytest.mark.parametrize("version", ["4.2", "4.3", "4.4"])
+@pytest.mark.parametrize("gq_type", ["Integer", "Float"])
+def test_each_distinct_column_is_decoded_once_as_pysam_decodes_each_sample(tmp_path, version, gq_type):
+    names = [f"S{i}" for i in range(len(ODD_COLUMNS))]
+    flipped = [":".join(c.split(":")[1::-1]) if ":" in c else "7" for c in ODD_COLUMNS]   # GQ first, or GQ alone
+    text = "\n".join([
+        f"##fileformat=VCFv{version}", "##contig=<ID=1,length=1000>",
+        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+        f'##FORMAT=<ID=GQ,Number=1,Type={gq_type},Description="Genotype quality">',
+        '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Depth">',
+        "\t".join(["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", "FORMAT", *names]),
+        "\t".join(["1", "10", ".", "A", "C,G", "50", "PASS", ".", "GT:GQ:DP", *ODD_COLUMNS]),
+        "\t".join(["1", "11", ".", "A", "C,G", "50", "PASS", ".", "GQ:GT", *flipped]),
+        "\t".join(["1", "12", ".", "A", "C", "50", "PASS", ".", "GQ:DP", *["7:8"] * len(names)])]) + "\n"
+    (tmp_path / "odd.vcf").write_text(text)
+    with pysam.VariantFile(str(tmp_path / "odd.vcf")) as vf:
+        for record in vf:
+            each = {name: vcf_pysam._sample_call(call) for name, call in record.samples.items()}
+            once = vcf_pysam._decoded_by_text(record)
+            assert once == (None if gq_type == "Float" and "GQ" in record.format else each)
+            assert vcf_pysam.copy_record(record).samples == each
+            shared = vcf_pysam.copy_record(record).samples
+            assert len({id(call) for call in shared.values()}) == len(set(each.values()))   # one per distinct call

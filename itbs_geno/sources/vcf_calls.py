@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from itbs_geno.genotype import from_alleles
 from itbs_geno.model import Genotype, RawCall
-from itbs_geno.sources.vcf_pysam import Record, SampleCall
+from itbs_geno.sources.vcf_pysam import Record
 from itbs_geno.sources.vcf_sites import SYMBOLIC, Target
 
 
@@ -19,10 +19,12 @@ def rows_for(target: Target, records: list[Record], samples: tuple[str, ...]) ->
         make = lambda sample: _repeat_rows(target, records, indels, sample)  # noqa: E731
     else:
         make = lambda sample: _site_rows(target, records, sample)  # noqa: E731
-    made: dict[tuple[SampleCall, ...], list[RawCall]] = {}
+    # Keyed on the calls' id(): samples with the same call share one SampleCall (copy_record), and
+    # `records` holds every call meanwhile. Equal calls that are not shared are only made twice.
+    made: dict[tuple[int, ...], list[RawCall]] = {}
     rows = {}
     for sample in samples:
-        calls = tuple(rec.samples[sample] for rec in records)
+        calls = tuple([id(rec.samples[sample]) for rec in records])
         found = made.get(calls)
         if found is None:
             found = made[calls] = make(sample)
