@@ -137,14 +137,17 @@ def call_file(path: Path, panel: Panel, assume_ref: bool = False) -> list[tuple[
     assume_ref = assume_ref and found.variant_only
     source = _source(path, found, (ASSUME_REF_WARNING,) if assume_ref else ())
     # A cohort's reader gives samples with the same calls the same RawCall objects (vcf_calls.rows_for):
-    # calling depends only on the rows, so samples whose rows are the very same objects share one call list.
+    # calling depends only on the rows, so samples whose rows are the very same objects share one call
+    # list; and rows that differ only in what calling drops (0|1 against 1|0) give equal calls, shared too.
     called: dict[tuple[int, ...], list[Call]] = {}     # keyed on id(): found.rows holds every row meanwhile
+    alike: dict[tuple[Call, ...], list[Call]] = {}
     people = []
     for sample in found.samples:
         rows = found.rows[sample]
         key = tuple(map(id, rows))
         if key not in called:
-            called[key] = call_panel(panel, rows, source.build, source.strand, assume_ref)
+            calls = call_panel(panel, rows, source.build, source.strand, assume_ref)
+            called[key] = alike.setdefault(tuple(calls), calls)
         people.append((sample, source, called[key]))
     return people
 

@@ -84,6 +84,8 @@ def test_shared_answers_equal_answers_made_one_by_one(tmp_path, knowledge):
         calls = call_panel(panel, list(found.rows[sample]), found.build, found.strand)
         assert pipeline.finish(SampleResult(sample, result.source, interpret(panel, calls)), knowledge, []) == result
     assert shared[0].findings is shared[1].findings and shared[0].plan is shared[1].plan
+    assert shared[2].findings is shared[0].findings          # S3's phasing is in its rows, not in its calls
+    assert shared[7].findings != shared[0].findings          # S8's low GQ is
 
 
 def test_call_json_is_json_dumps_of_the_list_byte_for_byte(tmp_path, knowledge):
