@@ -84,7 +84,10 @@ def _decoded_by_text(record: Any) -> dict[str, SampleCall] | None:
     None (decode each sample) when GQ or DP is not an Integer, whose printing could round."""
     if any(record.format[key].type != "Integer" for key in ("GQ", "DP") if key in record.format):
         return None
-    columns = str(record).rstrip("\n").split("\t")[9:]
+    try:
+        columns = str(record).rstrip("\n").split("\t")[9:]
+    except ValueError:                     # htslib could not print it: decode each sample, as before
+        return None
     names = record.header.samples
     if len(columns) != len(names):
         return None
