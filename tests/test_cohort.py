@@ -7,6 +7,8 @@ import json
 
 import pysam
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from click.testing import CliRunner
 
 from itbs_geno import call_json, pipeline
@@ -16,7 +18,7 @@ from itbs_geno.errors import InputError
 from itbs_geno.interpret import interpret
 from itbs_geno.model import SampleResult, Status
 from itbs_geno.result_json import as_json
-from itbs_geno.sources import vcf, vcf_pysam
+from itbs_geno.sources import vcf, vcf_pysam, vcf_scan
 from itbs_geno.sources.opener import open_text
 from itbs_geno.sources.reader import Wanted
 
@@ -165,3 +167,11 @@ def test_each_distinct_column_is_decoded_once_as_pysam_decodes_each_sample(tmp_p
             assert vcf_pysam.copy_record(record).samples == each
             shared = vcf_pysam.copy_record(record).samples
             assert len({id(call) for call in shared.values()}) == len(set(each.values()))   # one per distinct call
+
+
+@settings(max_examples=300, derandomize=True)
+@given(block=st.lists(st.sampled_from([b"a", b"bc", b"", b"\n", b"\t0|1"]), max_size=30).map(b"".join),
+       count=st.integers(1, 12))
+def test_the_first_records_are_taken_as_split_takes_them(block, count):
+    """The text pass keeps a cohort's first records without copying the rest of the block."""
+    assert vcf_scan._first_lines(block, count) == block.split(b"\n", count)[:count]

@@ -26,15 +26,14 @@ BLOCK = 4 << 20
 READ = 4 << 20        # compressed bytes read at a time
 CHECKED = 1000        # the first records always go to pysam too, so a malformed file is still caught
 
-
 SMALL = 64 << 10      # regions at most this long are split into lines
 # htslib reads a line, or the header, whole into memory, however long it is. Real lines are long
 # (17,000 samples' GT ~70 KB, 3,000 samples with PL ~200 KB, a big SV INFO a few MB) but far from these.
 MAX_LINE = 64 << 20
 MAX_HEADER = 64 << 20  # 10^6 sample names are ~10 MB; thousands of ##contig lines a few MB
-# Each sample becomes a result (~10 KB of memory and ~0.7 ms of calling each): 10,000 covers real
-# cohort files (1000 Genomes has 3,202) three times over and keeps a run under ~10 s and 500 MB;
-# a 100 KB file must not ask for 10^6 reports. A bigger cohort is split with bcftools view -S.
+# Each sample becomes a result and a report of its own: 10,000 covers real cohort files (1000 Genomes
+# has 3,202) three times over and keeps a run in seconds; a 100 KB file must not ask for 10^6 reports.
+# A bigger cohort is split with bcftools view -S.
 MAX_SAMPLES = 10_000
 
 
@@ -77,8 +76,7 @@ def prefilter(path: Path, compression: str, targets: Iterable[Target]) -> tuple[
 
 
 def _pieces(header: bytes, lines: list[bytes]) -> Iterator[bytes]:
-    """The header, then each line, let go of once given: a cohort's first records alone are ~13 MB
-    (1,000 records of 3,202 samples), and this way are never held twice."""
+    """The header, then each line, let go of once given (3,202 samples' first 1,000 records are 13 MB)."""
     yield header
     lines.reverse()
     while lines:
@@ -86,21 +84,18 @@ def _pieces(header: bytes, lines: list[bytes]) -> Iterator[bytes]:
 
 
 def _first_lines(block: bytes, count: int) -> list[bytes]:
-    """The block's first `count` lines (without copying the rest of the block, as split would)."""
-    lines: list[bytes] = []
-    start = 0
-    while len(lines) < count and start < len(block):
-        end = block.find(b"\n", start)
-        end = len(block) if end < 0 else end
-        lines.append(block[start:end])
-        start = end + 1
-    return lines
+    """block.split(b"\n", count)[:count], without copying the rest of the block as that would."""
+    cut = -1
+    for _ in range(count):
+        cut = block.find(b"\n", cut + 1)
+        if cut < 0:
+            return block.split(b"\n")               # fewer lines than `count`: all of them
+    return block[:cut].split(b"\n")
 
 
 def check_header(path: Path, compression: str) -> None:
-    """Read the header with the limits above, before htslib reads it for the indexed path: in
-    small blocks, as the header is all htslib reads before it seeks (a whole block of a genome's
-    records would cost 60 ms)."""
+    """Read the header with the limits above, before htslib reads it for the indexed path: in small
+    blocks, as htslib reads no more before it seeks (a whole block of a genome's records: 60 ms)."""
     header: list[bytes] = []
     try:
         for block in _blocks(path, compression, min(SMALL, BLOCK), read=SMALL):
@@ -176,9 +171,8 @@ def _plain(path: Path, size: int | None = None) -> Iterator[bytes]:
 
 
 def _gunzipped(path: Path, start: int = 0, read: int = READ, most: int | None = None) -> Iterator[bytes]:
-    """Decompressed chunks (at most `most` bytes each, BLOCK by default) of a gzip or BGZF file
-    (BGZF is many gzip members back to back), read `read` bytes at a time from the member at
-    `start`. zlib directly: the gzip module's buffering costs as much again."""
+    """Decompressed chunks (at most `most` bytes, BLOCK by default) of a gzip or BGZF file (many gzip members),
+    read `read` bytes at a time from the member at `start`. zlib: the gzip module costs as much again."""
     most = most or BLOCK
     inflater, in_member = zlib.decompressobj(zlib.MAX_WBITS | 16), False
     with open(path, "rb") as fh:
@@ -232,9 +226,8 @@ def _refuse_long(path: Path, length: int) -> None:
 
 
 def _blocks(path: Path, compression: str, size: int | None = None, read: int = READ) -> Iterator[bytes]:
-    """Blocks of whole lines (of at least `size` bytes, BLOCK by default, but the last), each ending
-    in a newline (CRLF turned into LF), from a file read `read` bytes at a time. A line longer than
-    MAX_LINE, or a NUL byte (never in VCF text), is refused as soon as it is seen."""
+    """Blocks of whole lines (of `size` bytes or more, BLOCK by default, but the last), CRLF turned into LF.
+    A line longer than MAX_LINE, or a NUL byte (never in VCF text), is refused as soon as it is seen."""
     size = size or BLOCK
     chunks = _gunzipped(path, read=read, most=size) if compression in ("gzip", "bgzf") else _plain(path, size)
     pending, length, tail = [], 0, 0           # tail: the bytes after the last newline
