@@ -7,9 +7,9 @@ import json
 
 import pysam
 import pytest
+from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from click.testing import CliRunner
 
 from itbs_geno import call_json, pipeline
 from itbs_geno.calling import call_panel
