@@ -1,6 +1,6 @@
 """`call --json`: the JSON list of every sample's result, written one sample at a time.
 
-The text is exactly json.dumps([as_json(r, panel) for r in results], indent=2) (tests/test_call_json.py),
+The text is exactly json.dumps([as_json(r, panel) for r in results], indent=2) (tests/test_cohort.py),
 but each sample is printed as soon as it is finished, so a cohort of thousands is never held as
 text or as JSON objects. Samples of a cohort with the same calls share their findings, plan and
 source (pipeline.each): their JSON differs only in the sample's name and the person's name made
@@ -18,6 +18,7 @@ from itbs_geno.result_json import as_json
 
 _NAMED = ("sample", "person")          # as_json's first two keys: the only ones made from the sample's name
 _INNER = "\n    "                      # a key of a sample in the list sits two levels deep
+_SHARED_FIELDS = tuple(name for name in SampleResult.__dataclass_fields__ if name != "sample")
 
 
 class _Texts:
@@ -45,8 +46,6 @@ class _Texts:
                  f'"person": {self.encoder.dumps(person_name(result))},']
         return "{" + _INNER + _INNER.join(names) + tail
 
-
-_SHARED_FIELDS = tuple(name for name in SampleResult.__dataclass_fields__ if name != "sample")
 
 
 def write(results: Iterable[SampleResult], panel: Panel, say: Callable[[str], None], ensure_ascii: bool = True,
