@@ -66,7 +66,7 @@ def read(path: Path, opened: Opened, wanted: Wanted) -> Read:
     for target in (t for t in targets if t.build == build):
         for sample, at_site in vcf_calls.rows_for(target, found.seen.get(target, []), found.samples).items():
             rows[sample].extend(at_site)
-    records = way.scanned[1] if way.scanned else found.records
+    records = way.scanned if way.scanned is not None else found.records
     return Read(found.format.lower(), found.format, found.samples, rows, compression, None, build, basis,
                 warnings, records, None, "", STRAND, found.index, variant_only=True)
 
@@ -77,7 +77,7 @@ class _Way:
     index: str | None                            # "tbi" or "csi": the index that may be used
     parsed: vcf_index.Index | None               # that index, as read by us
     ignored: tuple[str, ...]                     # why an index beside the file is not used
-    scanned: tuple[bytes, int] | None            # an unindexed text VCF: (the records near the sites, records)
+    scanned: int | None                          # an unindexed text VCF: the records its text pass read
     feed: Iterable[bytes] | None                 # bytes for pysam instead of the path
 
 
@@ -92,8 +92,8 @@ def _way(path: Path, compression: str, bcf: bool, targets: list[Target]) -> _Way
             index, parsed, ignored = None, None, (f"{mismatch[:-1]} ({rebuild(path, bcf)}).",)
     if not bcf and parsed is None:
         # An unindexed text VCF: a fast text pass keeps the few records near the sites.
-        scanned = vcf_scan.prefilter(path, compression, targets)
-        return _Way(index, parsed, ignored, scanned, [scanned[0]])
+        near, records = vcf_scan.prefilter(path, compression, targets)
+        return _Way(index, parsed, ignored, records, near)
     if not bcf and parsed is not None:
         _check_what_htslib_reads(path, compression, parsed, targets)
         return _Way(index, parsed, ignored, None, None)
