@@ -1,6 +1,7 @@
 """What `call` loads before it reads the first byte (issue 17, start-up): a plain call of one
 consumer file, with the checked knowledge already in the user's cache, imports neither the
-panel loaders and their TOML parser, nor lab sheets, profiles, merging, templates or tables.
+panel loaders and their TOML parser, nor lab sheets, profiles, merging, templates, tables or
+the VCF machinery.
 The time this saves is a benchmark figure (benchmarks/suite.py); this checks the cause."""
 
 import os
@@ -11,7 +12,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 GENOME = ROOT / "sample_genomes" / "synthetic_23andme.txt"
 NOT_NEEDED = ("itbs_geno.panel", "itbs_geno.lab_panel", "itbs_geno.toml_table", "tomllib", "itbs_geno.labs",
-              "itbs_geno.merge", "itbs_geno.render", "jinja2", "pandas", "openpyxl")
+              "itbs_geno.merge", "itbs_geno.render", "jinja2", "pandas", "openpyxl", "pysam",
+              "itbs_geno.sources.vcf_read", "itbs_geno.sources.vcf_index", "itbs_geno.sources.vcf_scan")
 _SHOW = ("import sys; from itbs_geno.cli import cli\n"
          "try:\n    cli.main(sys.argv[1:], standalone_mode=False)\nfinally:\n"
          "    print(' '.join(sorted(sys.modules)), file=sys.stderr)\n")
