@@ -5,7 +5,7 @@ Inputs are generated on demand into WORKDIR (reused when present, never committe
 Each measurement alternates ours and the baseline, repeats, and takes the median; peak
 RSS comes from GNU time. Targets are ratios measured in the same run (README: "Speed").
 
-usage: python benchmarks/suite.py [--workdir DIR] [--repeats 3] [--quick]
+usage: python benchmarks/suite.py [--workdir DIR] [--repeats 3] [--quick] [--only SECTION ...] [--before DIR]
 """
 
 import argparse
@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import ancestry_text, cohort_vcf, twentythree_text
 
 ITBS = [sys.executable, "-m", "itbs_geno"]
+SECTIONS = ("consumer", "vcf", "cohort", "startup")
 IDS = ["rs12722", "rs1800012", "rs1800795", "rs3025058", "rs35068180", "rs679620", "rs1815739"]
 # GRCh38 positions of the panel sites, for the whole-genome VCF (no rsIDs).
 VCF_SITES = {("7", 22727026): ("C", "G"), ("9", 134842570): ("C", "T"), ("11", 66560624): ("C", "T"),
@@ -50,14 +51,26 @@ def run(cmd: list[str] | str, shell: bool = False) -> tuple[float, float]:
     return float(wall), int(rss) / 1024
 
 
-def compare(ours: list[str], baseline, repeats: int, shell: bool = True) -> tuple[float, float, float]:
-    """Alternate ours and the baseline; return (ours median s, baseline median s, ours peak MB)."""
-    mine, theirs, peaks = [], [], []
+# --before DIR: another checkout of itbs-geno, measured in the same alternation (before/after in one run).
+LAST_BEFORE: list[tuple[float, float] | None] = [None]     # the last compare's (before median s, peak MB)
+
+
+def compare(ours: list[str], baseline, repeats: int, shell: bool = True,
+            before: Path | None = None) -> tuple[float, float, float]:
+    """Alternate ours, the baseline and (with `before`) the other checkout's itbs-geno; return (ours
+    median s, baseline median s, ours peak MB); the other checkout's figures go to LAST_BEFORE."""
+    mine, theirs, peaks, earlier, earlier_peaks = [], [], [], [], []
     for _ in range(repeats):
         wall, rss = run(ours)
         mine.append(wall)
         peaks.append(rss)
         theirs.append(run(baseline, shell=shell)[0])
+        if before is not None and ours[:3] == ITBS:
+            # from its own folder: `python -m` puts the working directory first on the path
+            wall, rss = run(["env", "-C", str(before), *ours])
+            earlier.append(wall)
+            earlier_peaks.append(rss)
+    LAST_BEFORE[0] = (statistics.median(earlier), max(earlier_peaks)) if earlier else None
     return statistics.median(mine), statistics.median(theirs), max(peaks)
 
 
@@ -162,91 +175,124 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "itbs-geno-bench")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="tiny inputs: checks that the suite runs")
+    parser.add_argument("--only", action="append", choices=SECTIONS,
+                        help="run only these rows (repeatable): consumer files, whole-genome VCFs, cohorts, start-up")
+    parser.add_argument("--before", type=Path, metavar="DIR",
+                        help="also time the itbs-geno of this checkout, alternating: a before/after column")
     args = parser.parse_args()
+    only = set(args.only or SECTIONS)
+    before = args.before.resolve() if args.before else None
+    args.workdir = args.workdir.resolve()             # --before runs from another folder
     args.workdir.mkdir(parents=True, exist_ok=True)
     # pip compiles a package's modules when it installs it; do the same, so start-up is measured as a
     # user sees it (this machine sets PYTHONDONTWRITEBYTECODE, which would compile them on every run).
     package = Path(__file__).resolve().parent.parent / "itbs_geno"
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(package)], check=True)
+    for compiled in (package, *([before / "itbs_geno"] if before else [])):
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(compiled)], check=True)
     inputs = make_inputs(args.workdir, args.quick)
     if not importlib.util.find_spec("snps"):
         print("snps is not installed: the snps rows compare with `python -c pass` instead", file=sys.stderr)
     ids = args.workdir / "ids.txt"
     ids.write_text("\n".join(IDS) + "\n")
-    rows = []
+    rows: list[str] = []
+
+    def earlier() -> str:
+        """The --before columns of the last comparison."""
+        if not before:
+            return ""
+        found = LAST_BEFORE[0]
+        return f" {found[0]:.3f} s | {found[1]:.0f} MB |" if found else " | |"
 
     def row(label, path, baseline_name, ours_s, base_s, rss, target):
         size = path.stat().st_size / 1e6 if path else 0
         rows.append(f"| {label} | {size:.1f} MB | {ours_s:.3f} s | {baseline_name} | {base_s:.3f} s "
-                    f"| {ours_s / base_s:.2f}× | {rss:.0f} MB | {target} |")
+                    f"| {ours_s / base_s:.2f}× | {rss:.0f} MB | {target} |" + earlier())
 
-    grep = f"grep -F -w -f {ids}"
+    def measure(ours: list[str], baseline, shell: bool = True) -> tuple[float, float, float]:
+        return compare(ours, baseline, args.repeats, shell, before)
+
+    if "consumer" in only:
+        consumer_rows(inputs, row, rows, f"grep -F -w -f {ids}", measure)
+    if "vcf" in only:
+        vcf_rows(inputs, row, measure)
+    if "cohort" in only:
+        cohort_rows(inputs, row, measure, args.quick)
+    if "startup" in only:
+        startup_rows(inputs, rows, earlier, measure)
+    same = call_json(inputs["shuffled"]) == call_json(inputs["23andme_v5"]) if "consumer" in only else True
+    extra = f" before ({before}) | before RSS |" if before else ""
+    print("| input | size | itbs-geno call --json | baseline | baseline time | ratio | peak RSS | target |" + extra)
+    print("|---|---|---|---|---|---|---|---|" + ("---|---|" if before else ""))
+    print("\n".join(rows))
+    if "consumer" in only:
+        print(f"\nLines shuffled out of vendor order give the same calls: {'yes' if same else 'NO'}")
+    if not same:
+        sys.exit(1)
+
+
+def consumer_rows(inputs, row, rows, grep, measure) -> None:
     for name in ("23andme_v5", "23andme_v3", "ancestry"):
         txt = inputs[name]
         ours = [*ITBS, "call", "--json"]
-        row(f"{name} .txt", txt, "grep", *compare([*ours, str(txt)], f"{grep} {txt}", args.repeats), "≤ 3× grep")
+        row(f"{name} .txt", txt, "grep", *measure([*ours, str(txt)], f"{grep} {txt}"), "≤ 3× grep")
         if shutil.which("unzip"):
             row(f"{name} .zip", inputs[f"{name}.zip"], "unzip -p \\| grep",
-                *compare([*ours, str(inputs[f"{name}.zip"])], f"unzip -p {inputs[name + '.zip']} | {grep}",
-                         args.repeats), "≤ 1.3×")
+                *measure([*ours, str(inputs[f"{name}.zip"])], f"unzip -p {inputs[name + '.zip']} | {grep}"), "≤ 1.3×")
         else:
             rows.append(f"| {name} .zip | | | unzip -p \\| grep | (unzip is not installed) | | | ≤ 1.3× |")
         row(f"{name} .gz", inputs[f"{name}.gz"], "zcat \\| grep",
-            *compare([*ours, str(inputs[f"{name}.gz"])], f"zcat {inputs[name + '.gz']} | {grep}", args.repeats),
-            "≤ 1.3×")
+            *measure([*ours, str(inputs[f"{name}.gz"])], f"zcat {inputs[name + '.gz']} | {grep}"), "≤ 1.3×")
     v5 = inputs["23andme_v5"]
     if importlib.util.find_spec("pandas"):
         pandas = (f"{sys.executable} -c \"import pandas as pd; "
                   f"pd.read_csv('{v5}', sep='\\t', comment='#', header=None, dtype=str)\"")
-        row("23andme_v5 .txt", v5, "pandas.read_csv",
-            *compare([*ITBS, "call", "--json", str(v5)], pandas, args.repeats), "faster")
+        row("23andme_v5 .txt", v5, "pandas.read_csv", *measure([*ITBS, "call", "--json", str(v5)], pandas), "faster")
     if importlib.util.find_spec("snps"):
         snps = f"{sys.executable} -c \"import snps; snps.SNPs('{v5}')\""
-        row("23andme_v5 .txt", v5, "snps.SNPs",
-            *compare([*ITBS, "call", "--json", str(v5)], snps, args.repeats), "faster")
-    for label, key, baseline, target in (("WGS VCF, bgzip + .tbi", "wgs_tbi", None, "≤ 0.3 s end to end"),
+        row("23andme_v5 .txt", v5, "snps.SNPs", *measure([*ITBS, "call", "--json", str(v5)], snps), "faster")
+
+
+def vcf_rows(inputs, row, measure) -> None:
+    for label, key, baseline, target in (("WGS VCF, bgzip + .tbi", "wgs_tbi", None, "≤ 0.2 s end to end"),
                                          ("WGS VCF, bgzip, no index", "wgs_bgzip", "zcat > /dev/null", "≤ 1.5× zcat"),
                                          ("WGS VCF, plain gzip", "wgs_gzip", "zcat > /dev/null", "≤ 1.5× zcat")):
         path = inputs[key]
         base = f"zcat {path} > /dev/null" if baseline else f"{sys.executable} -c pass"
-        row(label, path, baseline or "python -c pass",
-            *compare([*ITBS, "call", "--json", str(path)], base, args.repeats), target)
+        row(label, path, baseline or "python -c pass", *measure([*ITBS, "call", "--json", str(path)], base), target)
     squad = inputs["squad"]
     row("2,500-sample VCF (all samples)", squad, "python -c pass",
-        *compare([*ITBS, "call", "--json", str(squad)], f"{sys.executable} -c pass", args.repeats), "≤ 2 s")
+        *measure([*ITBS, "call", "--json", str(squad)], f"{sys.executable} -c pass"), "≤ 2 s")
+
+
+def cohort_rows(inputs, row, measure, quick: bool) -> None:
     has_snps = importlib.util.find_spec("snps") is not None
     for name, samples, build in COHORTS:
         for key, how in ((name, "bgzip + .tbi"), (f"{name}_noindex", "bgzip, no index")):
             path = inputs[key]
-            label = f"1000G-shaped {build}, {samples // (10 if args.quick else 1):,} samples, {how}"
+            label = f"1000G-shaped {build}, {samples // (10 if quick else 1):,} samples, {how}"
             if has_snps:
                 baseline = f"{sys.executable} -c \"import snps; snps.SNPs('{path}')\""
-                row(label, path, "snps.SNPs", *compare([*ITBS, "call", "--json", str(path)], baseline, args.repeats),
+                row(label, path, "snps.SNPs", *measure([*ITBS, "call", "--json", str(path)], baseline),
                     "faster than snps, ≤ 80 MB")
             else:
                 row(label, path, "python -c pass (snps is not installed)",
-                    *compare([*ITBS, "call", "--json", str(path)], f"{sys.executable} -c pass", args.repeats),
+                    *measure([*ITBS, "call", "--json", str(path)], f"{sys.executable} -c pass"),
                     "faster than snps, ≤ 80 MB")
-    tiny_s, pass_s, tiny_rss = compare([*ITBS, "call", str(inputs["tiny"])], f"{sys.executable} -c pass",
-                                       args.repeats)
+
+
+def startup_rows(inputs, rows, earlier, measure) -> None:
+    tiny_s, pass_s, tiny_rss = measure([*ITBS, "call", str(inputs["tiny"])], f"{sys.executable} -c pass")
     rows.append(f"| itbs-geno call, 5-row file | | {tiny_s:.3f} s | python -c pass | {pass_s:.3f} s "
-                f"| {tiny_s / pass_s:.2f}× | {tiny_rss:.0f} MB | start-up |")
+                f"| {tiny_s / pass_s:.2f}× | {tiny_rss:.0f} MB | start-up |" + earlier())
+    v5 = inputs["23andme_v5"]
     with tempfile.TemporaryDirectory() as tmp:
         report = [*ITBS, "report", str(v5), "-o", str(Path(tmp) / "r.html")]
-        ours_report, ours_call, _ = compare(report, " ".join([*ITBS, "call", "--json", str(v5), "> /dev/null"]),
-                                            args.repeats)
+        ours_report, ours_call, _ = measure(report, " ".join([*ITBS, "call", "--json", str(v5), "> /dev/null"]))
     rows.append(f"| report over call (23andme_v5) | | {ours_report - ours_call:+.3f} s | call | {ours_call:.3f} s "
-                f"| | | ≤ +60 ms |")
-    help_s, pass_s, help_rss = compare([*ITBS, "--help"], f"{sys.executable} -c pass", args.repeats)
+                f"| | | ≤ +60 ms |" + (" | |" if earlier() else ""))
+    help_s, pass_s, help_rss = measure([*ITBS, "--help"], f"{sys.executable} -c pass")
     rows.append(f"| itbs-geno --help | | {help_s:.3f} s | python -c pass | {pass_s:.3f} s | {help_s / pass_s:.2f}× "
-                f"| {help_rss:.0f} MB | ≤ 120 ms |")
-    same = call_json(inputs["shuffled"]) == call_json(v5)
-    print("| input | size | itbs-geno call --json | baseline | baseline time | ratio | peak RSS | target |")
-    print("|---|---|---|---|---|---|---|---|")
-    print("\n".join(rows))
-    print(f"\nLines shuffled out of vendor order give the same calls: {'yes' if same else 'NO'}")
-    if not same:
-        sys.exit(1)
+                f"| {help_rss:.0f} MB | ≤ 120 ms |" + earlier())
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from pathlib import Path
 from itbs_geno import cluster, labs
 from itbs_geno.errors import InputError
 from itbs_geno.knowledge import Knowledge
-from itbs_geno.lab_panel import LabPanel
+from itbs_geno.lab_model import LabPanel
 from itbs_geno.labs import LabSheet
 from itbs_geno.model import Profile, SampleResult
 from itbs_geno.output import safe_name

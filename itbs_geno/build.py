@@ -4,7 +4,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from itbs_geno.model import RawCall
-from itbs_geno.panel import Marker
+from itbs_geno.panel_model import Marker
 
 _HEADER_BUILDS = [
     (re.compile(r"(grch38|hg38|build\s*38|b38)", re.IGNORECASE), "GRCh38"),

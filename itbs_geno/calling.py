@@ -13,7 +13,7 @@ from itbs_geno.genotype import INDEL, complement, from_alleles
 from itbs_geno.model import Call, Genotype, ProxyUse, RawCall, Status
 from itbs_geno.outside import OutsideRow
 from itbs_geno.outside import apply as apply_outside
-from itbs_geno.panel import Marker, Panel, Proxy
+from itbs_geno.panel_model import Marker, Panel, Proxy
 
 
 def with_outside_calls(calls: Sequence[Call], outside: Sequence[OutsideRow]) -> list[Call]:

@@ -12,9 +12,8 @@ from typing import Any
 
 from itbs_geno.errors import InputError, PanelError
 from itbs_geno.model import Change, Changes
-from itbs_geno.panel import Panel
+from itbs_geno.panel_model import Panel
 from itbs_geno.resources import data_dir
-from itbs_geno.toml_table import load_toml
 
 _VERSION = re.compile(r"^\d+(\.\d+)*$")
 
@@ -29,6 +28,8 @@ class Entry:
 
 def load_changelog(panel: Panel, folder: Path | None = None) -> tuple[Entry, ...]:
     """snp_panels/CHANGELOG.toml, checked against the panel; raises PanelError naming the field."""
+    from itbs_geno.toml_table import load_toml  # only --previous and diff read it: not at start-up
+
     data = load_toml((folder or data_dir("snp_panels")) / "CHANGELOG.toml")
     rsids = {m.rsid for m in panel.markers}
     entries = []

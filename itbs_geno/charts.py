@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING, Any
 
 from itbs_geno.evidence import ANCESTRIES, ancestries
 from itbs_geno.model import BiomarkerResult
-from itbs_geno.panel import Marker
+from itbs_geno.panel_model import Marker
 
 if TYPE_CHECKING:
-    from itbs_geno.lab_panel import LabMarker
+    from itbs_geno.lab_model import LabMarker
 
 
 ANCESTRY_NAMES = {"EUR": "European", "AFR": "African", "EAS": "East Asian", "SAS": "South Asian",

@@ -146,22 +146,18 @@ def call(input_path: Path, as_json: bool, sample: str | None, assume_ref: bool):
         itbs-geno call genome.zip --json > calls.json
     """
     from itbs_geno.knowledge import load_knowledge
-    from itbs_geno.pipeline import analyse
-    from itbs_geno.result_json import as_json as to_json
+    from itbs_geno.pipeline import analyse, each
 
     knowledge = load_knowledge()
     panel = knowledge.genes
-    results = analyse(input_path, knowledge, assume_ref=assume_ref, sample=sample)
     if as_json:
-        # One sample at a time (same text as dumping the list); shared parts encoded once (json_text.py).
-        from itbs_geno.json_text import IndentedJson
+        # Each sample written as it is finished (same text as dumping the list): call_json.py.
+        from itbs_geno import call_json
 
-        encoder = IndentedJson(ensure_ascii=not stdout_takes_unicode())
-        say("[")
-        for i, r in enumerate(results):
-            say("  " + encoder.dumps(to_json(r, panel), depth=1) + ("," if i < len(results) - 1 else ""))
-        say("]")
+        call_json.write(each(input_path, knowledge, assume_ref=assume_ref, sample=sample), panel, say,
+                        ensure_ascii=not stdout_takes_unicode())
         return
+    results = analyse(input_path, knowledge, assume_ref=assume_ref, sample=sample)
     for result in results:
         if len(results) > 1:
             say(f"# sample {visible(result.sample)}")

@@ -1,7 +1,7 @@
 """What `itbs-geno panel` and `itbs-geno inspect` print: the panel's markers, and one file's facts."""
 
 from itbs_geno.model import SampleResult, Status
-from itbs_geno.panel import Panel
+from itbs_geno.panel_model import Panel
 
 STRAND = {"declared": "plus, declared by the file", "documented": "plus, per the vendor",
           "assumed": "plus, assumed (the file does not say)"}

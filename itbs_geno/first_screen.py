@@ -7,7 +7,7 @@ from typing import Any
 
 from itbs_geno.interpret import gene_category
 from itbs_geno.model import Finding, PlanStep, SampleResult, Status
-from itbs_geno.panel import Gene, Marker, Panel
+from itbs_geno.panel_model import Gene, Marker, Panel
 from itbs_geno.plan import BANDS
 
 # Vendor download names: 23andMe "genome_Jane_Doe_v5_Full_20261125", or the same without the version.

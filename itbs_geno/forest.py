@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from itbs_geno.evidence import Study
-from itbs_geno.panel import Gene
+from itbs_geno.panel_model import Gene
 
 AXIS_MIN, AXIS_MAX = 0.05, 20.0       # odds ratios beyond these are drawn as arrows at the edge
 WIDTH = 300                           # SVG units of the axis

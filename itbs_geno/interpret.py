@@ -3,7 +3,7 @@
 from collections.abc import Iterable, Sequence
 
 from itbs_geno.model import Call, Finding, Status
-from itbs_geno.panel import Gene, Panel
+from itbs_geno.panel_model import Gene, Panel
 
 RARE_ALLELE = ("This genotype carries a repeat length the studies did not compare (they looked only at "
                "the two common lengths), so nothing can be said about it.")

@@ -5,8 +5,8 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from itbs_geno.lab_panel import LabPanel, load_lab_panel
-from itbs_geno.panel import Panel, load_panel
+from itbs_geno.lab_model import LabPanel
+from itbs_geno.panel_model import Panel
 
 
 @dataclass(frozen=True)
@@ -29,5 +29,9 @@ def load_knowledge(genes_folder: Path | None = None, labs_folder: Path | None = 
 
 
 def _load(genes_folder: Path | None = None, labs_folder: Path | None = None) -> Knowledge:
+    # The loaders (TOML, the checks) are imported only when the cache cannot answer: ~20 ms of start-up.
+    from itbs_geno.lab_panel import load_lab_panel
+    from itbs_geno.panel import load_panel
+
     genes = load_panel(genes_folder)
     return Knowledge(genes, load_lab_panel(genes, labs_folder))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from itbs_geno.errors import InputError
-from itbs_geno.lab_panel import LabMarker, LabPanel, normalise_unit
+from itbs_geno.lab_model import LabMarker, LabPanel, normalise_unit
 from itbs_geno.model import BiomarkerResult
 from itbs_geno.sheets import quoted, read_csv
 

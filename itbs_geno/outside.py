@@ -12,7 +12,7 @@ from pathlib import Path
 from itbs_geno.errors import InputError
 from itbs_geno.genotype import from_alleles
 from itbs_geno.model import Call, Genotype, OutsideCall, Status
-from itbs_geno.panel import Marker, Panel
+from itbs_geno.panel_model import Marker, Panel
 
 COLUMNS = ("marker", "genotype", "source", "date")
 

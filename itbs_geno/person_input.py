@@ -12,7 +12,7 @@ from itbs_geno import changes
 from itbs_geno.knowledge import Knowledge
 from itbs_geno.model import Profile, SampleResult
 from itbs_geno.outside import OutsideRow, read_outside_calls
-from itbs_geno.panel import Panel
+from itbs_geno.panel_model import Panel
 from itbs_geno.profile import read_profile
 from itbs_geno.result_json import as_json
 

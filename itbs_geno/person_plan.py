@@ -3,7 +3,7 @@ last 30 days. They lead the plan, because these predict a running injury far bet
 the panel's genotypes. Pure functions: no I/O, no HTML."""
 
 from itbs_geno.model import Injury, PlanItem, PlanStep, Profile
-from itbs_geno.panel import Panel
+from itbs_geno.panel_model import Panel
 
 SPIKE = 0.10          # Frandsen 2025: one run more than 10 % longer than the longest of the last 30 days
 HIP_PRINCIPLE = "The knee hurts, but look at the hip"    # guidance.toml: the strength step's source

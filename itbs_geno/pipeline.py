@@ -4,26 +4,29 @@ build the plan. The result is the whole answer: render, team output and JSON onl
 import dataclasses
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from itbs_geno import labs
 from itbs_geno.calling import ASSUME_REF_WARNING, call_panel, with_outside_calls
 from itbs_geno.errors import InputError
 from itbs_geno.interpret import interpret
 from itbs_geno.knowledge import Knowledge, load_knowledge
-from itbs_geno.labs import LabRow
-from itbs_geno.merge import merge
-from itbs_geno.model import Call, Profile, SampleResult, Source
-from itbs_geno.panel import Panel
+from itbs_geno.model import BiomarkerResult, Call, Finding, Person, PlanStep, Profile, SampleResult, Source
+from itbs_geno.panel_model import Panel
 from itbs_geno.person_input import PersonInput, compare
 from itbs_geno.person_plan import profile_steps
 from itbs_geno.plan import prioritise
-from itbs_geno.profile import person as make_person
 from itbs_geno.sources import claimants, detect
 from itbs_geno.sources._ahead import in_background
 from itbs_geno.sources.opener import open_text
 from itbs_geno.sources.reader import Read, Wanted
+
+if TYPE_CHECKING:
+    from itbs_geno.labs import LabRow
+
+# Lab sheets, profiles and merging several files are imported where they are used: a plain
+# `call` of one file never needs them, and every module imported costs start-up time.
 
 
 def analyse(path: str | Path, knowledge: Knowledge | None = None, *, assume_ref: bool = False,
@@ -33,9 +36,18 @@ def analyse(path: str | Path, knowledge: Knowledge | None = None, *, assume_ref:
     only `sample`, if named; with each person's results from `lab_sheet` judged and in the plan;
     with `person`: more files of the same person merged, outside calls applied, the profile used,
     and what changed since a previous report."""
+    return list(each(path, knowledge, assume_ref=assume_ref, sample=sample, lab_sheet=lab_sheet, person=person))
+
+
+def each(path: str | Path, knowledge: Knowledge | None = None, *, assume_ref: bool = False,
+         sample: str | None = None, lab_sheet: Path | None = None, person: PersonInput | None = None
+         ) -> Iterator[SampleResult]:
+    """analyse(), one sample at a time, so that a cohort's results can be written as they are
+    finished. The input is read and checked before this returns: any InputError is raised here,
+    before the first result."""
     knowledge = knowledge or load_knowledge()
     person = person or PersonInput()
-    rows = labs.read_sheet(lab_sheet, knowledge.labs) if lab_sheet else []   # a bad sheet fails before the slow read
+    rows = _read_sheet(lab_sheet, knowledge) if lab_sheet else []     # a bad sheet fails before the slow read
     extras = person.load(knowledge.genes)                                    # so do the person's own files
     results = select(read_calls(path, knowledge.genes, assume_ref, person.also), sample)
     if person.asks_for_one and len(results) > 1:
@@ -45,26 +57,62 @@ def analyse(path: str | Path, knowledge: Knowledge | None = None, *, assume_ref:
         results = [dataclasses.replace(r, findings=interpret(knowledge.genes, with_outside_calls(
             [f.call for f in r.findings], extras.outside))) for r in results]
     if lab_sheet:
+        from itbs_geno import labs
+
         people = labs.match(rows, [{r.sample} for r in results], lab_sheet, alone=len(results) == 1)
     else:
         people = [[] for _ in results]
-    finished = [finish(result, knowledge, mine, extras.profile, person.today)
-                for result, mine in zip(results, people, strict=True)]
-    if extras.previous is not None:
-        finished = [compare(r, knowledge, extras.previous, person.today) for r in finished]
-    return finished
+    return _finished(results, people, knowledge, extras.profile, person.today, extras.previous)
 
 
-def finish(result: SampleResult, knowledge: Knowledge, lab_rows: list[LabRow], profile: Profile | None = None,
+def _finished(results: list[SampleResult], people: "list[list[LabRow]]", knowledge: Knowledge,
+              profile: Profile | None, today: dt.date | None, previous: dict[str, Any] | None
+              ) -> Iterator[SampleResult]:
+    """Each result finished (labs, plan, person) and compared with a previous report. What finish()
+    adds depends only on the findings and the lab rows, so samples that share both (cohort samples
+    with the same calls share one findings tuple, read_calls) share one judgement, made once."""
+    judged: dict[tuple[int, int], tuple[Any, ...]] = {}
+    for result, mine in zip(results, people, strict=True):
+        # both held by `results` and `people` meanwhile; no lab rows are all alike
+        key = (id(result.findings), id(mine) if mine else 0)
+        if key not in judged:
+            judged[key] = _judge(result.findings, knowledge, mine, profile, today)
+        biomarkers, plan, who = judged[key]
+        done = dataclasses.replace(result, biomarkers=biomarkers, plan=plan, person=who)
+        yield done if previous is None else compare(done, knowledge, previous, today)
+
+
+def finish(result: SampleResult, knowledge: Knowledge, lab_rows: "list[LabRow]", profile: Profile | None = None,
            today: dt.date | None = None) -> SampleResult:
     """The result with its lab results judged (by the person's sex, when known) and the plan that
     joins them with the genes, the person's own risk factors first."""
-    biomarkers = labs.judge(lab_rows, knowledge.labs, profile.sex if profile else None)
-    who = make_person(profile, today or dt.date.today()) if profile else None
-    # Under 18, genetic results must not shape training (Webborn et al. 2015): no gene sets a step.
-    genetic = () if who and who.minor else result.findings
-    plan = prioritise(knowledge, genetic, biomarkers, profile_steps(profile, knowledge.genes))
+    biomarkers, plan, who = _judge(result.findings, knowledge, lab_rows, profile, today)
     return dataclasses.replace(result, biomarkers=biomarkers, plan=plan, person=who)
+
+
+def _judge(findings: tuple[Finding, ...], knowledge: Knowledge, lab_rows: "list[LabRow]", profile: Profile | None,
+           today: dt.date | None) -> tuple[tuple[BiomarkerResult, ...], tuple[PlanStep, ...], Person | None]:
+    """What finish() adds: the judged lab results, the plan and the person."""
+    biomarkers: tuple[BiomarkerResult, ...] = ()
+    if lab_rows:
+        from itbs_geno.labs import judge
+
+        biomarkers = judge(lab_rows, knowledge.labs, profile.sex if profile else None)
+    who = None
+    if profile:
+        from itbs_geno.profile import person as make_person
+
+        who = make_person(profile, today or dt.date.today())
+    # Under 18, genetic results must not shape training (Webborn et al. 2015): no gene sets a step.
+    genetic = () if who and who.minor else findings
+    plan = prioritise(knowledge, genetic, biomarkers, profile_steps(profile, knowledge.genes))
+    return biomarkers, plan, who
+
+
+def _read_sheet(lab_sheet: Path, knowledge: Knowledge) -> "list[LabRow]":
+    from itbs_geno import labs
+
+    return labs.read_sheet(lab_sheet, knowledge.labs)
 
 
 def select(results: list[SampleResult], sample: str | None) -> list[SampleResult]:
@@ -83,12 +131,19 @@ def read_calls(path: str | Path, panel: Panel, assume_ref: bool = False,
     of the same one person, merged site by site (merge.py)."""
     people = call_file(Path(path), panel, assume_ref)
     if not also:
-        return [SampleResult(sample, source, interpret(panel, calls)) for sample, source, calls in people]
+        # Samples with the same calls share one list (call_file): interpret each list once.
+        interpreted: dict[int, tuple[Finding, ...]] = {}   # keyed on id(): `people` holds every list meanwhile
+        for _, _, calls in people:
+            if id(calls) not in interpreted:
+                interpreted[id(calls)] = interpret(panel, calls)
+        return [SampleResult(sample, source, interpreted[id(calls)]) for sample, source, calls in people]
     files = [people, *(call_file(Path(p), panel, assume_ref) for p in also)]
     for found in files:
         if len(found) != 1:
             raise InputError(f"{found[0][1].path}: holds {len(found)} samples; several files are merged only "
                              f"when each holds one person")
+    from itbs_geno.merge import merge
+
     sample, source, _ = people[0]
     merged = merge([(f[0][1], f[0][2]) for f in files])
     return [SampleResult(sample, source, interpret(panel, merged), sources=tuple(f[0][1] for f in files))]
@@ -105,8 +160,20 @@ def call_file(path: Path, panel: Panel, assume_ref: bool = False) -> list[tuple[
         found = reader.read(path, opened, Wanted.from_panel(panel))
     assume_ref = assume_ref and found.variant_only
     source = _source(path, found, sha256(), (ASSUME_REF_WARNING,) if assume_ref else ())
-    return [(sample, source, call_panel(panel, found.rows[sample], source.build, source.strand, assume_ref))
-            for sample in found.samples]
+    # A cohort's reader gives samples with the same calls the same RawCall objects (vcf_calls.rows_for):
+    # calling depends only on the rows, so samples whose rows are the very same objects share one call
+    # list; and rows that differ only in what calling drops (0|1 against 1|0) give equal calls, shared too.
+    called: dict[tuple[int, ...], list[Call]] = {}     # keyed on id(): found.rows holds every row meanwhile
+    alike: dict[tuple[Call, ...], list[Call]] = {}
+    people = []
+    for sample in found.samples:
+        rows = found.rows[sample]
+        key = tuple(map(id, rows))
+        if key not in called:
+            calls = call_panel(panel, rows, source.build, source.strand, assume_ref)
+            called[key] = alike.setdefault(tuple(calls), calls)
+        people.append((sample, source, called[key]))
+    return people
 
 
 def _source(path: Path, found: Read, sha256: str, warnings: tuple[str, ...]) -> Source:

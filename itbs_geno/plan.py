@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from itbs_geno.interpret import gene_category
 from itbs_geno.knowledge import Knowledge
-from itbs_geno.lab_panel import LabPanel
+from itbs_geno.lab_model import LabPanel
 from itbs_geno.model import BiomarkerResult, Finding, PlanItem, PlanStep
 
 # The plan's time bands, in reading order: id -> heading.

@@ -3,7 +3,6 @@ field optional and each bad field refused in one line; and what follows from it 
 (under 18, the plan's bands as real dates before a race)."""
 
 import datetime as dt
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,8 @@ MINOR_NOTE = ("Under 18 on the date of this report. Sports scientists and doctor
 
 def read_profile(path: Path) -> Profile:
     """A --profile file; raises InputError naming the file and the field."""
+    import tomllib  # here, not at the top: only a --profile needs a TOML parser
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

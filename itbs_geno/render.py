@@ -27,13 +27,13 @@ from itbs_geno.forest import forest
 from itbs_geno.interpret import counted, gene_category
 from itbs_geno.knowledge import Knowledge
 from itbs_geno.model import BiomarkerResult, Finding, PlanItem, PlanStep, SampleResult, Source, Status
-from itbs_geno.panel import Gene, GuidanceItem, Marker, Panel
+from itbs_geno.panel_model import Gene, GuidanceItem, Marker, Panel
 from itbs_geno.person_view import call_origin, person_view
 from itbs_geno.result_json import as_json
 from itbs_geno.templating import page
 
 if TYPE_CHECKING:
-    from itbs_geno.lab_panel import LabMarker
+    from itbs_geno.lab_model import LabMarker
 
 __all__ = ["as_json", "html", "page", "view"]
 

@@ -7,7 +7,7 @@ from itbs_geno import __version__
 from itbs_geno.changes import as_json as changes_json
 from itbs_geno.first_screen import person_name
 from itbs_geno.model import BiomarkerResult, Finding, PlanItem, PlanStep, SampleResult, Source, Status
-from itbs_geno.panel import Marker, Panel
+from itbs_geno.panel_model import Marker, Panel
 from itbs_geno.person_view import profile_json
 from itbs_geno.plan import BANDS
 

@@ -13,7 +13,7 @@ from itbs_geno.interpret import interpret
 from itbs_geno.merge import merge
 from itbs_geno.model import Profile, SampleResult
 from itbs_geno.outside import read_outside_calls
-from itbs_geno.panel import Panel
+from itbs_geno.panel_model import Panel
 from itbs_geno.profile import profile_from
 
 PROFILE_COLUMNS = ("sex", "birth_year", "weekly_km", "longest_run_km", "injuries", "race_date")

@@ -18,7 +18,7 @@ from itbs_geno.batch import Athlete, Batch
 from itbs_geno.errors import InputError
 from itbs_geno.knowledge import Knowledge
 from itbs_geno.output import write_atomic
-from itbs_geno.panel import Panel
+from itbs_geno.panel_model import Panel
 from itbs_geno.profile import MINOR_NOTE as PROFILE_MINOR_NOTE
 from itbs_geno.result_json import as_json
 from itbs_geno.team_page import genotype_or_status, team_view

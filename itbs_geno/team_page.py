@@ -14,7 +14,7 @@ from itbs_geno.batch import Athlete, Batch
 from itbs_geno.interpret import counted
 from itbs_geno.knowledge import Knowledge
 from itbs_geno.model import Finding, Status
-from itbs_geno.panel import Panel
+from itbs_geno.panel_model import Panel
 from itbs_geno.sheets import display
 from itbs_geno.team_status import SEVERITY, attention, is_minor, lab_cells, squad_attention
 

@@ -35,6 +35,15 @@ def test_suite_quick_run(tmp_path):
     assert "| 23andme_v5 .txt |" in result.stdout and "| WGS VCF, plain gzip |" in result.stdout
     assert "give the same calls: yes" in result.stdout
     assert "| 1000G-shaped GRCh38, 320 samples, bgzip + .tbi |" in result.stdout
+    # Only the cohort rows, with another checkout (here this one) timed alongside: the inputs are reused.
+    cohorts = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "suite.py"), "--quick", "--repeats", "1",
+                              "--workdir", str(tmp_path), "--only", "cohort", "--before", str(ROOT)],
+                             capture_output=True, text=True, cwd=ROOT, check=False)
+    assert cohorts.returncode == 0, cohorts.stderr[-2000:]
+    lines = [line for line in cohorts.stdout.splitlines() if line.startswith("| ")]
+    assert lines[0].endswith(f"| before ({ROOT.resolve()}) | before RSS |") and len(lines) == 5
+    assert all(re.search(r"\| [\d.]+ s \| \d+ MB \|$", line) for line in lines[1:])
+    assert all("1000G-shaped" in line for line in lines[1:])
 
 
 def test_team_scale_smoke_run():

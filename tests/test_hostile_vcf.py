@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from itbs_geno.cli import cli
 from itbs_geno.pipeline import read_calls
-from itbs_geno.sources import vcf
+from itbs_geno.sources import vcf, vcf_read
 from itbs_geno.sources.opener import open_text
 from itbs_geno.sources.reader import Wanted
 
@@ -191,7 +191,7 @@ def test_an_index_older_than_its_bcf_is_ignored_and_said(tmp_path, panel):
 def test_a_read_that_fails_through_the_index_is_one_line_not_a_closing_traceback(tmp_path, monkeypatch, index):
     # Should an index pass the end check and still send htslib into the middle of a block, the
     # error while reading is the one reported (htslib's close then fails too: "Closing failed").
-    monkeypatch.setattr(vcf.vcf_index, "usable", lambda path, kind: (vcf.vcf_index.Index([], [], None), None))
+    monkeypatch.setattr(vcf_read.vcf_index, "usable", lambda path, kind: (vcf_read.vcf_index.Index([], [], None), None))
     made_for = with_filler(3000, "a").write(tmp_path, name="other", kind=index)
     path = with_filler(2000, "bb").write(tmp_path, name="this", kind="bgzip")
     shutil.copy(f"{made_for}.{index}", f"{path}.{index}")
@@ -276,7 +276,7 @@ def test_a_million_samples_are_refused_before_they_are_read(tmp_path):
 
 
 def test_a_million_samples_in_a_bcf_are_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(vcf.vcf_scan, "MAX_SAMPLES", 2)           # the same check, on pysam's header
+    monkeypatch.setattr(vcf_read.vcf_scan, "MAX_SAMPLES", 2)           # the same check, on pysam's header
     path = Vcf(samples=["A", "B", "C"]).write(tmp_path, kind="bcf")
     result = CliRunner().invoke(cli, ["call", str(path)])
     assert_one_line(result.exit_code, result.stderr, "holds 3 samples, more than the 2 read from one file")

@@ -75,10 +75,11 @@ def test_every_module_stays_small():
 
 
 def test_knowledge_is_loaded_once_per_batch(tmp_path, monkeypatch):
-    import itbs_geno.knowledge as knowledge_module
+    # knowledge.py imports the loader when it needs it: patch it where it lives
+    import itbs_geno.lab_panel as lab_panel_module
     calls = []
-    real = knowledge_module.load_lab_panel
-    monkeypatch.setattr(knowledge_module, "load_lab_panel", lambda *a: calls.append(1) or real(*a))
+    real = lab_panel_module.load_lab_panel
+    monkeypatch.setattr(lab_panel_module, "load_lab_panel", lambda *a: calls.append(1) or real(*a))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))    # a first run: no checked knowledge kept yet
     load_knowledge.cache_clear()
     try:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Protocol
 
 from itbs_geno.model import RawCall
-from itbs_geno.panel import Marker, Panel
+from itbs_geno.panel_model import Marker, Panel
 from itbs_geno.sites import Sites
 from itbs_geno.sources.opener import Opened
 from itbs_geno.sources.vcf_sites import Target, targets

@@ -11,11 +11,25 @@ from itbs_geno.sources.vcf_sites import SYMBOLIC, Target
 
 
 def rows_for(target: Target, records: list[Record], samples: tuple[str, ...]) -> dict[str, list[RawCall]]:
-    """Each sample's rows at one site, from the records found there."""
+    """Each sample's rows at one site, from the records found there. A sample's rows depend on it
+    only through its calls in those records (record.samples[sample]), so samples with the same
+    calls share one list, made once: a cohort of thousands has a handful of distinct calls at a site."""
     if target.is_repeat:
         indels = [i for i in (_read_indel(target, rec) for rec in records if not _is_block(rec)) if i]
-        return {sample: _repeat_rows(target, records, indels, sample) for sample in samples}
-    return {sample: _site_rows(target, records, sample) for sample in samples}
+        make = lambda sample: _repeat_rows(target, records, indels, sample)  # noqa: E731
+    else:
+        make = lambda sample: _site_rows(target, records, sample)  # noqa: E731
+    # Keyed on the calls' id(): samples with the same call share one SampleCall (copy_record), and
+    # `records` holds every call meanwhile. Equal calls that are not shared are only made twice.
+    made: dict[tuple[int, ...], list[RawCall]] = {}
+    rows = {}
+    for sample in samples:
+        calls = tuple([id(rec.samples[sample]) for rec in records])
+        found = made.get(calls)
+        if found is None:
+            found = made[calls] = make(sample)
+        rows[sample] = found
+    return rows
 
 
 def _site_rows(target: Target, records: list[Record], sample: str) -> list[RawCall]:
@@ -36,7 +50,7 @@ def _sample_notes(record: Record, sample: str) -> tuple[str, ...]:
     filters = list(record.filter)
     if filters and filters != ["PASS"]:
         notes.append(f"FILTER {';'.join(filters)} (not PASS)")
-    quality = [f"{key} {value}" for key, value in record.samples[sample].quality.items()]
+    quality = [f"{key} {value}" for key, value in record.samples[sample].quality]
     if quality:
         notes.append(", ".join(quality))
     if record.alts and len([a for a in record.alts if a not in SYMBOLIC]) > 1:

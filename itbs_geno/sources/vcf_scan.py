@@ -23,22 +23,22 @@ from itbs_geno.errors import InputError
 from itbs_geno.sources.vcf_sites import Target
 
 BLOCK = 4 << 20
+READ = 4 << 20        # compressed bytes read at a time
 CHECKED = 1000        # the first records always go to pysam too, so a malformed file is still caught
-
 
 SMALL = 64 << 10      # regions at most this long are split into lines
 # htslib reads a line, or the header, whole into memory, however long it is. Real lines are long
 # (17,000 samples' GT ~70 KB, 3,000 samples with PL ~200 KB, a big SV INFO a few MB) but far from these.
 MAX_LINE = 64 << 20
 MAX_HEADER = 64 << 20  # 10^6 sample names are ~10 MB; thousands of ##contig lines a few MB
-# Each sample becomes a result (~10 KB of memory and ~0.7 ms of calling each): 10,000 covers real
-# cohort files (1000 Genomes has 3,202) three times over and keeps a run under ~10 s and 500 MB;
-# a 100 KB file must not ask for 10^6 reports. A bigger cohort is split with bcftools view -S.
+# Each sample becomes a result and a report of its own: 10,000 covers real cohort files (1000 Genomes
+# has 3,202) three times over and keeps a run in seconds; a 100 KB file must not ask for 10^6 reports.
+# A bigger cohort is split with bcftools view -S.
 MAX_SAMPLES = 10_000
 
 
-def prefilter(path: Path, compression: str, targets: Iterable[Target]) -> tuple[bytes, int]:
-    """(a small VCF holding the header and every record that may concern a site, records read)."""
+def prefilter(path: Path, compression: str, targets: Iterable[Target]) -> tuple[Iterator[bytes], int]:
+    """(a small VCF holding the header and every record that may concern a site, in pieces; records read)."""
     wanted: dict[bytes, list[tuple[int, int]]] = {}
     for t in targets:
         wanted.setdefault(t.chrom.encode(), []).append((t.first, t.end))
@@ -58,8 +58,7 @@ def prefilter(path: Path, compression: str, targets: Iterable[Target]) -> tuple[
             if not records:                                 # the header has ended
                 check_samples(path, len(_columns(header)) - 9)
             if records < CHECKED:
-                first_records = block.split(b"\n", CHECKED - records)[: CHECKED - records]
-                kept.update(dict.fromkeys(line for line in first_records if line))
+                kept.update(dict.fromkeys(line for line in _first_lines(block, CHECKED - records) if line))
             records += block.count(b"\n")
             _scan(block, previous, wanted, kept, chroms)
             previous = _last_line(block)
@@ -73,14 +72,33 @@ def prefilter(path: Path, compression: str, targets: Iterable[Target]) -> tuple[
         raise _damaged(path, err) from None
     if not header:
         raise InputError(f"{path}: not a readable VCF (no header lines); check the file is complete")
-    return b"".join(header) + b"".join(line + b"\n" for line in kept), records
+    return _pieces(b"".join(header), list(kept)), records
+
+
+def _pieces(header: bytes, lines: list[bytes]) -> Iterator[bytes]:
+    """The header, then each line, let go of once given (3,202 samples' first 1,000 records are 13 MB)."""
+    yield header
+    lines.reverse()
+    while lines:
+        yield lines.pop() + b"\n"
+
+
+def _first_lines(block: bytes, count: int) -> list[bytes]:
+    """block.split(b"\n", count)[:count], without copying the rest of the block as that would."""
+    cut = -1
+    for _ in range(count):
+        cut = block.find(b"\n", cut + 1)
+        if cut < 0:
+            return block.split(b"\n")               # fewer lines than `count`: all of them
+    return block[:cut].split(b"\n")
 
 
 def check_header(path: Path, compression: str) -> None:
-    """Read the header with the limits above, before htslib reads it for the indexed path."""
+    """Read the header with the limits above, before htslib reads it for the indexed path: in small
+    blocks, as htslib reads no more before it seeks (a whole block of a genome's records: 60 ms)."""
     header: list[bytes] = []
     try:
-        for block in _blocks(path, compression):
+        for block in _blocks(path, compression, min(SMALL, BLOCK), read=SMALL):
             if _take_header(path, block, header):
                 check_samples(path, len(_columns(header)) - 9)
                 return                             # the first record: the header has ended
@@ -146,22 +164,23 @@ def _last_line(data: bytes) -> bytes:
     return data[data.rfind(b"\n", 0, len(data) - 1) + 1: -1]
 
 
-def _plain(path: Path) -> Iterator[bytes]:
+def _plain(path: Path, size: int | None = None) -> Iterator[bytes]:
     with open(path, "rb") as fh:
-        while chunk := fh.read(BLOCK):
+        while chunk := fh.read(size or BLOCK):
             yield chunk
 
 
-def _gunzipped(path: Path, start: int = 0, read: int = BLOCK) -> Iterator[bytes]:
-    """Decompressed chunks of a gzip or BGZF file (BGZF is many gzip members back to back),
-    from the member at `start`. zlib directly: the gzip module's buffering costs as much again."""
+def _gunzipped(path: Path, start: int = 0, read: int = READ, most: int | None = None) -> Iterator[bytes]:
+    """Decompressed chunks (at most `most` bytes, BLOCK by default) of a gzip or BGZF file (many gzip members),
+    read `read` bytes at a time from the member at `start`. zlib: the gzip module costs as much again."""
+    most = most or BLOCK
     inflater, in_member = zlib.decompressobj(zlib.MAX_WBITS | 16), False
     with open(path, "rb") as fh:
         fh.seek(start)
         while raw := fh.read(read):
             while raw:
                 in_member = True
-                yield inflater.decompress(raw, BLOCK)      # bounded: a plain gzip is one huge member
+                yield inflater.decompress(raw, most)       # bounded: a plain gzip is one huge member
                 raw = inflater.unconsumed_tail
                 if inflater.eof:               # the next member starts in the leftover bytes
                     raw, in_member = inflater.unused_data, False
@@ -206,22 +225,23 @@ def _refuse_long(path: Path, length: int) -> None:
                          f"record; the file is damaged or not a VCF, check it")
 
 
-def _blocks(path: Path, compression: str) -> Iterator[bytes]:
-    """Blocks of whole lines, each ending in a newline (CRLF turned into LF). A line longer than
-    MAX_LINE, or a NUL byte (never in VCF text), is refused as soon as it is seen."""
-    chunks = _gunzipped(path) if compression in ("gzip", "bgzf") else _plain(path)
-    pending, size, tail = [], 0, 0             # tail: the bytes after the last newline
+def _blocks(path: Path, compression: str, size: int | None = None, read: int = READ) -> Iterator[bytes]:
+    """Blocks of whole lines (of `size` bytes or more, BLOCK by default, but the last), CRLF turned into LF.
+    A line longer than MAX_LINE, or a NUL byte (never in VCF text), is refused as soon as it is seen."""
+    size = size or BLOCK
+    chunks = _gunzipped(path, read=read, most=size) if compression in ("gzip", "bgzf") else _plain(path, size)
+    pending, length, tail = [], 0, 0           # tail: the bytes after the last newline
     for chunk in chunks:
         _refuse_junk(path, chunk)
         pending.append(chunk)
-        size += len(chunk)
+        length += len(chunk)
         newline = chunk.rfind(b"\n")
         tail = tail + len(chunk) if newline < 0 else len(chunk) - newline - 1
         _refuse_long(path, tail)
-        if size < BLOCK or newline < 0:
+        if length < size or newline < 0:
             continue
         data = b"".join(pending)
-        pending, size = [data[len(data) - tail:]], tail
+        pending, length = [data[len(data) - tail:]], tail
         yield _lf(data[: len(data) - tail])
     data = b"".join(pending)
     if data.strip():

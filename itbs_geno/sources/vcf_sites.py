@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from itbs_geno.panel import Marker, Panel
+from itbs_geno.panel_model import Marker, Panel
 
 SYMBOLIC = ("<NON_REF>", "<*>")
 # A caller may pad a record's REF to the left of the anchor (a complex event written as one record);
