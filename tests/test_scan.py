@@ -154,7 +154,7 @@ def test_an_unusual_row_sends_its_block_to_the_loop(panel, unusual):
     assert scan.scan(block([*ORDINARY_23[:2], unusual, *ORDINARY_23[2:]])) is None
 
 
-@pytest.mark.parametrize("where", ["first", "middle", "last"])
+@pytest.mark.parametrize("where", ["first", "middle", "before a panel row", "last"])
 def test_no_calls_are_counted_wherever_the_row_is(panel, where):
     joined = ["rs9\t1\t5\t--", "rs9\t1\t5\t-", "rs9\t1\t5\t0", "rs9\t1\t5\t00", "rs9\t1\t50\tA-", "rs9\t1\t5\tA0",
               "rs9\t1\t50\tAG", "rs9\t1\t5\t-0"]
@@ -162,9 +162,11 @@ def test_no_calls_are_counted_wherever_the_row_is(panel, where):
             "rs9\t1\t50\tA\tG", "rs9\t1\t50\t-0\t0"]
     for layout, rows, no_calls in ((JOINED, joined, 4), (PAIR, pair, 3)):
         scan = BlockScan.for_layout(layout, panel.sites)
-        ordinary = ORDINARY_23 if layout is JOINED else ["rs1\t1\t1000\tA\tG", "rs2\t2\t7\tC\tC"]
+        ordinary = ORDINARY_23 if layout is JOINED else ["rs1\t1\t1000\tA\tG", "rs1815739\t11\t6\tC\tT",
+                                                         "rs2\t2\t7\tC\tC"]
+        panel_row = 2 if layout is JOINED else 1
         for row in rows:
-            at = {"first": 0, "middle": 1, "last": len(ordinary)}[where]
+            at = {"first": 0, "middle": 1, "before a panel row": panel_row, "last": len(ordinary)}[where]
             found = scan.scan(block([*ordinary[:at], row, *ordinary[at:]]))
             tally = Tally()
             list(read_rows(block([*ordinary[:at], row, *ordinary[at:]]).decode().splitlines(), panel.sites, tally,
