@@ -184,7 +184,7 @@ def _source(path: Path, found: Read, sha256: str, warnings: tuple[str, ...]) -> 
 
 WHOLE_FILE_HASH_LIMIT = 256 << 20     # consumer downloads are ~30 MB; WGS VCFs are GBs
 _EDGE = 16 << 20
-_HASH_READ = 4 << 20
+_HASH_READ = 1 << 20
 
 
 def _sha256(path: Path) -> str:
@@ -193,9 +193,9 @@ def _sha256(path: Path) -> str:
     size = path.stat().st_size
     with open(path, "rb") as fh:
         if size <= WHOLE_FILE_HASH_LIMIT:
-            # 4 MiB at a time: hashed beside the scan (sources/_ahead.in_background), the thread needs
-            # the interpreter lock once per read, and file_digest's 256 KiB reads made it wait 64 times.
-            digest, buffer = hashlib.sha256(), bytearray(_HASH_READ)
+            # 1 MiB at a time (no more than the file): hashed beside the scan (sources/_ahead.in_background),
+            # the thread needs the interpreter lock once per read; file_digest's 256 KiB made that 4x as often.
+            digest, buffer = hashlib.sha256(), bytearray(max(1, min(_HASH_READ, size)))
             while read := fh.readinto(buffer):
                 digest.update(memoryview(buffer)[:read])
             return digest.hexdigest()
