@@ -191,16 +191,21 @@ def _sha256(path: Path) -> str:
     """SHA-256 of the file; for a file over 256 MiB (a whole-genome VCF) of its size, first and
     last 16 MiB instead, marked "partial:", so an indexed 30 GB VCF is not read end to end."""
     size = path.stat().st_size
+    # 1 MiB at a time (no more than the file): hashed beside the reading (sources/_ahead.in_background),
+    # the thread needs the interpreter lock once per read (file_digest's 256 KiB: 4x as often), and it
+    # adds at most 1 MiB to the reader's peak memory.
+    buffer = memoryview(bytearray(max(1, min(_HASH_READ, size))))
     with open(path, "rb") as fh:
         if size <= WHOLE_FILE_HASH_LIMIT:
-            # 1 MiB at a time (no more than the file): hashed beside the scan (sources/_ahead.in_background),
-            # the thread needs the interpreter lock once per read; file_digest's 256 KiB made that 4x as often.
-            digest, buffer = hashlib.sha256(), bytearray(max(1, min(_HASH_READ, size)))
+            digest = hashlib.sha256()
             while read := fh.readinto(buffer):
-                digest.update(memoryview(buffer)[:read])
+                digest.update(buffer[:read])
             return digest.hexdigest()
         digest = hashlib.sha256(str(size).encode())
-        digest.update(fh.read(_EDGE))
-        fh.seek(size - _EDGE)
-        digest.update(fh.read(_EDGE))
+        for start in (0, size - _EDGE):
+            fh.seek(start)
+            left = _EDGE
+            while left and (read := fh.readinto(buffer[:left])):
+                digest.update(buffer[:read])
+                left -= read
         return "partial:" + digest.hexdigest()
