@@ -177,3 +177,14 @@ def test_a_deflated_member_is_read_whole_whatever_the_reads(tmp_path, monkeypatc
                 while read := raw.readinto(buffer):
                     out += buffer[:read]
             assert out == text, (level, size)
+
+
+def test_the_sha256_hashed_beside_the_reading_is_the_files(tmp_path):
+    import hashlib
+
+    plain = tmp_path / "genome.txt"
+    plain.write_bytes(V5 * 12)                               # > 1 MiB: hashed in several reads
+    for path in [plain, *containers(tmp_path, V5 * 12)]:
+        result = CliRunner().invoke(cli, ["call", "--json", str(path)])
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)[0]["source"]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
