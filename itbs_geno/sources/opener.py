@@ -2,7 +2,10 @@
 
 Compression is decided from the first bytes (magic numbers), never from the name.
 Line ends (LF, CRLF, CR), a UTF-8 or UTF-16 byte-order mark and stray non-UTF-8 bytes
-are all handled here, so readers see clean lines and nothing else.
+are all handled here, so readers see clean lines and nothing else. After the head, the text
+is also given as blocks of whole lines in UTF-8 bytes, never decoded as a whole: the table
+readers scan them as they are (sources/_scan.py). A compressed file is inflated on a second
+thread (sources/_ahead.py), by python-isal when it is installed.
 """
 
 import itertools
