@@ -47,7 +47,6 @@ class _Texts:
         return "{" + _INNER + _INNER.join(names) + tail
 
 
-
 def write(results: Iterable[SampleResult], panel: Panel, say: Callable[[str], None], ensure_ascii: bool = True,
           today: dt.date | None = None) -> None:
     """Print the list line by line through `say`, each sample as soon as it comes (the comma after
